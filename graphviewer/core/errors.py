@@ -1,0 +1,42 @@
+"""The error hierarchy: every failure a user can cause is one of these, with a one-line message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class GraphviewerError(Exception):
+    """Base of every error graphviewer reports to a user (CLI: one line, exit status 2)."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None, hint: str = "") -> None:
+        self.path = str(path) if path is not None else None
+        self.cause = message
+        self.hint = hint
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        text = f"{self.path}: {self.cause}" if self.path else self.cause
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class ModelLoadError(GraphviewerError):
+    """The file could not be opened as a model (missing, unreadable, wrong kind, raised on import)."""
+
+
+class UntrustedFileError(ModelLoadError):
+    """The file is a full pickle, which can run code; it opens only once the user trusts it."""
+
+
+class NeedsInputError(ModelLoadError):
+    """The model opened but no example input could be found; the caller should ask for a shape."""
+
+
+class CaptureError(GraphviewerError):
+    """The forward pass (or the graph walk) failed: usually an exception in the user's code."""
+
+
+class Cancelled(GraphviewerError):  # noqa: N818 - the name is the state, as in concurrent.futures
+    """The job was cancelled by the user."""
+
+    def __init__(self, message: str = "cancelled") -> None:
+        super().__init__(message)
