@@ -20,7 +20,7 @@ class GraphviewerError(Exception):
 
 
 class ModelLoadError(GraphviewerError):
-    """The file could not be opened as a model (missing, unreadable, wrong kind, raised on import)."""
+    """The file is no model we can open: missing, unreadable, wrong kind, raised on import."""
 
 
 class UntrustedFileError(ModelLoadError):
@@ -35,7 +35,7 @@ class CaptureError(GraphviewerError):
     """The forward pass (or the graph walk) failed: usually an exception in the user's code."""
 
 
-class Cancelled(GraphviewerError):  # noqa: N818 - the name is the state, as in concurrent.futures
+class Cancelled(GraphviewerError):
     """The job was cancelled by the user."""
 
     def __init__(self, message: str = "cancelled") -> None:

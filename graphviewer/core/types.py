@@ -139,7 +139,7 @@ class ActivationStats:
 
 @dataclass(frozen=True)
 class Warning_:
-    """Something a user should look at: kind ("dead_units", "nan", "inf", "batchnorm"), where, what."""
+    """A finding to look at: kind ("dead_units", "nan", "inf", "batchnorm"), where, what."""
 
     kind: str
     where: str
@@ -198,7 +198,8 @@ class Layout:
     `collapsed_id(path)` for a collapsed module. A *stub* (a small labelled port standing for a
     high fan-out leaf next to one of its consumers) repeats the id of the leaf it stands for, with
     `is_stub` set. Edges index into `items`; edge k's polyline is
-    ``edge_points[edge_offsets[k]:edge_offsets[k + 1]]`` from the source's bottom to the target's top.
+    ``edge_points[edge_offsets[k]:edge_offsets[k + 1]]``, from the source's bottom to the
+    target's top.
     """
 
     items: tuple[str, ...]

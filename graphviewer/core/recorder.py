@@ -1,0 +1,221 @@
+"""What watches a forward pass: forward hooks on each module and a thread-local function mode.
+
+The hooks keep the module stack (which module is running), the module tree's shapes and each
+module's output statistics. The `TorchFunctionMode` sees every torch call the user's code makes
+on this thread and claims the autograd nodes each call created for the innermost running module
+and the user's source line. Both are removed when the recorder's context exits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+from graphviewer.core.autograd_graph import NodeNote
+from graphviewer.core.errors import Cancelled
+from graphviewer.core.jobs import CancelToken, Progress
+from graphviewer.core.stats import tensor_stats
+from graphviewer.core.types import ActivationStats, ModuleInfo
+from graphviewer.core.usercode import UserCodeFilter
+
+_REPORT_EVERY_S = 0.05
+
+
+class CaptureRecorder:
+    """Context manager that records one forward pass of `model` on the current thread."""
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        code: UserCodeFilter,
+        cancel: CancelToken,
+        report: Callable[[Progress], None] | None = None,
+        *,
+        stats: bool = True,
+    ) -> None:
+        self._model = model
+        self._code = code
+        self._cancel = cancel
+        self._report = report
+        self._stats = stats
+        self._paths: dict[int, str] = {}
+        for path, module in model.named_modules(remove_duplicate=True):
+            self._paths.setdefault(id(module), path)
+        self._stack: list[str] = []
+        self._calls: dict[str, int] = {}
+        self._in_shapes: dict[str, tuple[tuple[int, ...], ...]] = {}
+        self._out_shapes: dict[str, tuple[tuple[int, ...], ...]] = {}
+        self.module_stats: dict[str, ActivationStats] = {}
+        self.notes: dict[Any, NodeNote] = {}
+        self._op_stats: dict[Any, ActivationStats] = {}
+        self._handles: list[Any] = []
+        self._mode: _OpRecorder | None = None
+        self._thread = 0
+        self._last_report = 0.0
+
+    @property
+    def module_count(self) -> int:
+        return len(self._paths)
+
+    def __enter__(self) -> CaptureRecorder:
+        self._thread = threading.get_ident()
+        for module in self._model.modules():
+            try:
+                self._handles.append(
+                    module.register_forward_pre_hook(self._on_module_enter, with_kwargs=True)
+                )
+                self._handles.append(module.register_forward_hook(self._on_module_exit))
+            except (RuntimeError, AttributeError):  # TorchScript modules take no Python hooks
+                continue
+        self._mode = _OpRecorder(self)
+        self._mode.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._mode is not None:
+            self._mode.__exit__(None, None, None)
+            self._mode = None
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+
+    # -- hooks -------------------------------------------------------------------------------
+    def _on_module_enter(self, module: torch.nn.Module, args: Any, kwargs: Any) -> None:
+        if threading.get_ident() != self._thread:
+            return
+        if self._cancel.cancelled:
+            raise Cancelled()
+        path = self._paths.get(id(module), "?")
+        self._stack.append(path)
+        calls = self._calls.get(path, 0)
+        self._calls[path] = calls + 1
+        if calls == 0:
+            self._in_shapes[path] = _shapes((args, kwargs))
+            now = time.perf_counter()
+            if self._report is not None and now - self._last_report > _REPORT_EVERY_S:
+                self._last_report = now
+                self._report(Progress("running forward", len(self._calls), self.module_count))
+
+    def _on_module_exit(self, module: torch.nn.Module, args: Any, output: Any) -> None:
+        if threading.get_ident() != self._thread:
+            return
+        path = self._stack.pop() if self._stack else self._paths.get(id(module), "?")
+        if path in self._out_shapes:
+            return
+        self._out_shapes[path] = _shapes(output)
+        if self._stats:
+            first = next(iter_tensors(output), None)
+            if first is not None and first.is_floating_point():
+                self.module_stats[f"module:{path}"] = tensor_stats(first)
+
+    # -- ops ---------------------------------------------------------------------------------
+    def on_op(self, output: Any) -> None:
+        """Claim the autograd nodes a torch call just created (called by the function mode)."""
+        module = self._stack[-1] if self._stack else ""
+        first_new = True
+        source = None
+        for t in iter_tensors(output):
+            fn = t.grad_fn
+            if fn is None or fn in self.notes:
+                continue
+            if source is None:
+                source = self._code.caller_location(skip=2)
+            note = NodeNote(module, source)
+            self._claim(fn, note)
+            if first_new and self._stats and t.is_floating_point():
+                self._op_stats[fn] = tensor_stats(t)
+            first_new = False
+
+    def _claim(self, root: Any, note: NodeNote) -> None:
+        stack = [root]
+        self.notes[root] = note
+        while stack:
+            fn = stack.pop()
+            for nxt, _ in fn.next_functions:
+                if nxt is None or nxt in self.notes or type(nxt).__name__ == "AccumulateGrad":
+                    continue
+                self.notes[nxt] = note
+                stack.append(nxt)
+
+    def check_cancel(self) -> None:
+        if self._cancel.cancelled:
+            raise Cancelled()
+
+    # -- results -----------------------------------------------------------------------------
+    def module_infos(self) -> dict[str, ModuleInfo]:
+        infos: dict[str, ModuleInfo] = {}
+        for path, module in self._model.named_modules(remove_duplicate=True):
+            parent = None if not path else (path.rsplit(".", 1)[0] if "." in path else "")
+            children = tuple(
+                f"{path}.{name}" if path else name
+                for name, child in module.named_children()
+                if child is not None
+                and self._paths.get(id(child)) == (f"{path}.{name}" if path else name)
+            )
+            infos[path] = ModuleInfo(
+                path=path,
+                class_name=type(module).__name__,
+                parent=parent,
+                children=children,
+                input_shapes=self._in_shapes.get(path, ()),
+                output_shapes=self._out_shapes.get(path, ()),
+                calls=self._calls.get(path, 0),
+                num_params=sum(p.numel() for p in module.parameters(recurse=False)),
+            )
+        return infos
+
+    def stats_by_node(self, ids: Mapping[Any, str]) -> dict[str, ActivationStats]:
+        """Op-output statistics keyed "node:<id>", now that the walk has given nodes their ids."""
+        out: dict[str, ActivationStats] = {}
+        for fn, st in self._op_stats.items():
+            node_id = ids.get(fn)
+            if node_id is not None:
+                out[f"node:{node_id}"] = st
+        return out
+
+
+class _OpRecorder(TorchFunctionMode):
+    """Thread-local by torch's design: sees only the torch calls of the thread that entered it."""
+
+    def __init__(self, recorder: CaptureRecorder) -> None:
+        super().__init__()
+        self._recorder = recorder
+
+    def __torch_function__(
+        self,
+        func: Callable[..., Any],
+        types: Any,
+        args: tuple[Any, ...] = (),
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> Any:
+        self._recorder.check_cancel()
+        out = func(*args, **(kwargs or {}))
+        if torch.is_grad_enabled() and isinstance(out, (torch.Tensor, tuple, list)):
+            self._recorder.on_op(out)
+        return out
+
+
+def iter_tensors(value: Any, depth: int = 0) -> Iterator[torch.Tensor]:
+    """Every tensor in a nested value: tuples, lists, dicts, dataclasses (model outputs)."""
+    if depth > 8:
+        return
+    if isinstance(value, torch.Tensor):
+        yield value
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from iter_tensors(v, depth + 1)
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            yield from iter_tensors(v, depth + 1)
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            yield from iter_tensors(getattr(value, name, None), depth + 1)
+
+
+def _shapes(value: Any) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple(int(s) for s in t.shape) for t in iter_tensors(value))

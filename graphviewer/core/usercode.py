@@ -1,0 +1,101 @@
+"""Finding the user's own code in a stack: the line of `forward` that made an op, or that raised.
+
+"The user's code" is any frame whose file is one of the given source files; when none are given
+(a live model from a notebook), any frame outside torch, graphviewer, site-packages and the
+standard library.
+"""
+
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+import sysconfig
+import types
+from collections.abc import Collection, Iterator
+from pathlib import Path
+
+from graphviewer.core.types import SourceLoc
+
+_LIBRARY_ROOTS: tuple[str, ...] = tuple(
+    sorted(
+        {
+            str(Path(p).resolve())
+            for p in (
+                sysconfig.get_paths().get("stdlib", ""),
+                sysconfig.get_paths().get("purelib", ""),
+                sysconfig.get_paths().get("platlib", ""),
+                str(Path(__file__).resolve().parents[1]),  # graphviewer itself
+            )
+            if p
+        }
+    )
+)
+
+
+class UserCodeFilter:
+    """Decides, per code object (cached), whether a frame belongs to the user."""
+
+    def __init__(self, source_files: Collection[str | Path] = ()) -> None:
+        self._files = {str(Path(f).resolve()) for f in source_files}
+        self._cache: dict[str, bool] = {}
+
+    def is_user_file(self, filename: str) -> bool:
+        known = self._cache.get(filename)
+        if known is not None:
+            return known
+        if filename.startswith("<") and not filename.startswith("<ipython"):
+            verdict = False
+        else:
+            resolved = str(Path(filename).resolve()) if os.path.isabs(filename) else filename
+            if self._files:
+                verdict = resolved in self._files
+            else:
+                verdict = not any(resolved.startswith(root) for root in _LIBRARY_ROOTS)
+        self._cache[filename] = verdict
+        return verdict
+
+    def frame_location(self, frame: types.FrameType | None) -> SourceLoc | None:
+        """The innermost user frame at or above `frame`, as a `SourceLoc`."""
+        while frame is not None:
+            code = frame.f_code
+            if self.is_user_file(code.co_filename):
+                return _loc(code.co_filename, frame.f_lineno, code.co_name)
+            frame = frame.f_back
+        return None
+
+    def caller_location(self, skip: int = 1) -> SourceLoc | None:
+        """The innermost user frame of the current thread's stack."""
+        return self.frame_location(sys._getframe(skip + 1))
+
+    def traceback_location(self, tb: types.TracebackType | None) -> SourceLoc | None:
+        """The innermost user frame of a traceback (where the user's code raised)."""
+        found: SourceLoc | None = None
+        for frame, lineno in _walk_tb(tb):
+            code = frame.f_code
+            if self.is_user_file(code.co_filename):
+                found = _loc(code.co_filename, lineno, code.co_name)
+        return found
+
+
+def _walk_tb(tb: types.TracebackType | None) -> Iterator[tuple[types.FrameType, int]]:
+    while tb is not None:
+        yield tb.tb_frame, tb.tb_lineno
+        tb = tb.tb_next
+
+
+def _loc(filename: str, line: int, function: str) -> SourceLoc:
+    return SourceLoc(filename, line, function, linecache.getline(filename, line).strip())
+
+
+def describe_exception(exc: BaseException, where: SourceLoc | None) -> str:
+    """One line for a user: `ValueError: bad shape (at model.py:12 in forward: y = self.fc(x))`."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, SystemExit):
+        text = f"the code called exit({exc.code!r})"
+    else:
+        text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    if where is not None:
+        text += f" (at {Path(where.file).name}:{where.line} in {where.function}"
+        text += f": {where.text})" if where.text else ")"
+    return text
