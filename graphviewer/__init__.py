@@ -1,5 +1,32 @@
-"""graphviewer: see what your PyTorch model really computes."""
+"""graphviewer: see what your PyTorch model really computes.
+
+From Python::
+
+    import graphviewer
+    snap = graphviewer.capture(model, x, mode="train")
+    print(snap.num_nodes, snap.modules["layer1"].output_shapes)
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    import torch
+
+    from graphviewer.core.types import GraphSnapshot, Mode
+
+
+def capture(
+    model: torch.nn.Module, inputs: Any, mode: Mode = "train", *, stats: bool = True
+) -> GraphSnapshot:
+    """Capture one forward pass of `model` on `inputs` (a tensor, a tuple of args or a dict of
+    kwargs) and return its frozen `GraphSnapshot`: the same job the CLI and the window run."""
+    from graphviewer.core.capture import capture_model
+
+    return capture_model(model, inputs, mode, stats=stats)
+
+
+__all__ = ["__version__", "capture"]

@@ -1,5 +1,182 @@
-"""Command line entry point (placeholder until the CLI lands)."""
+"""`graphviewer inspect FILE` and friends: argument parsing and the one-line error contract.
+
+torch is imported only once a command needs it, so `--help` is instant. Every user-caused failure
+is one line on standard error and exit status 2; `--debug` shows the traceback too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+EXIT_USER_ERROR = 2
 
 
-def main() -> int:
+def _shape(text: str) -> tuple[int, ...]:
+    try:
+        dims = tuple(int(p) for p in text.replace("x", ",").split(",") if p.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a shape: {text!r} (expected e.g. 16,20)") from None
+    if not dims or any(d < 0 for d in dims):
+        raise argparse.ArgumentTypeError(f"not a shape: {text!r} (expected e.g. 16,20)")
+    return dims
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="a .py model file, a torch.save pickle, TorchScript or .pt2")
+    p.add_argument(
+        "--mode",
+        choices=("train", "eval", "no_grad"),
+        default="train",
+        help="run the forward in train mode, eval mode, or eval under no_grad",
+    )
+    p.add_argument(
+        "--trust",
+        action="store_true",
+        help="open a full pickle (it can run arbitrary code: only files you trust)",
+    )
+    p.add_argument(
+        "--input-shape",
+        type=_shape,
+        metavar="16,20",
+        help="make a random input of this shape when the file has none",
+    )
+    p.add_argument("--input-dtype", default="float32", help="dtype of --input-shape's tensor")
+    p.add_argument(
+        "--model",
+        dest="model_name",
+        metavar="NAME",
+        help="the nn.Module variable to use in a script that has several",
+    )
+    p.add_argument(
+        "--input",
+        dest="input_name",
+        metavar="NAME",
+        help="the variable holding the input in a script",
+    )
+    p.add_argument(
+        "--output",
+        dest="output_name",
+        metavar="NAME",
+        help="the tensor whose graph to show in a plain autograd script",
+    )
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="graphviewer", description="See what your PyTorch model really computes."
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    inspect = sub.add_parser(
+        "inspect", help="print the module tree, op counts and warnings of one forward pass"
+    )
+    _add_model_options(inspect)
+    inspect.add_argument(
+        "--json",
+        action="store_true",
+        help="print the snapshot as JSON (schema: docs/json-schema.md)",
+    )
+    inspect.add_argument(
+        "--no-histograms", action="store_true", help="leave histogram bins out of the JSON"
+    )
+    inspect.add_argument("--layout", action="store_true", help="add the graph's layout to the JSON")
+    depth = inspect.add_mutually_exclusive_group()
+    depth.add_argument(
+        "--depth",
+        type=int,
+        default=None,
+        metavar="N",
+        help="module nesting depth shown expanded in the layout",
+    )
+    depth.add_argument("--expand", choices=("all",), help="lay out every module expanded")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        build_parser().print_help()
+        return 0
+    try:
+        if args.command == "inspect":
+            return _inspect(args)
+    except KeyboardInterrupt:
+        print("graphviewer: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from graphviewer.core.errors import GraphviewerError
+
+        if args.debug:
+            raise
+        if isinstance(exc, GraphviewerError):
+            print(f"graphviewer: error: {exc}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        print(
+            f"graphviewer: internal error: {type(exc).__name__}: {exc} "
+            "(run again with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def load_and_capture(args: argparse.Namespace) -> Any:
+    """Open `args.file` and capture one forward pass in `args.mode` (shared by the commands)."""
+    from graphviewer.core.capture import capture_graph
+    from graphviewer.core.jobs import run_job
+    from graphviewer.core.model_file import load_model_file
+
+    spec = load_model_file(
+        args.file,
+        trust=args.trust,
+        model_name=args.model_name,
+        input_name=args.input_name,
+        output_name=args.output_name,
+        input_shape=args.input_shape,
+        input_dtype=args.input_dtype,
+        stdout=sys.stderr,
+    )
+    return run_job(capture_graph(spec, args.mode))
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    if not args.json:
+        from graphviewer.core.report import format_report
+
+        print(format_report(load_and_capture(args)))
+        return 0
+    from graphviewer.core.serialize import snapshot_to_json
+
+    # Whatever the user's code prints goes to stderr: stdout holds the JSON document alone.
+    with contextlib.redirect_stdout(sys.stderr):
+        snapshot = load_and_capture(args)
+        doc = snapshot_to_json(snapshot, histograms=not args.no_histograms)
+        if args.layout:
+            doc["layout"] = _layout_json(snapshot, args)
+    json.dump(doc, sys.stdout, indent=1, allow_nan=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _layout_json(snapshot: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from graphviewer.core.layout import default_collapsed, layout_graph, layout_to_json
+
+    depth = None if args.expand == "all" else args.depth
+    collapsed = (
+        frozenset()
+        if args.expand == "all"
+        else default_collapsed(snapshot.graph, snapshot.modules, depth=depth)
+    )
+    return layout_to_json(layout_graph(snapshot.graph, snapshot.modules, collapsed=collapsed))
+
+
+def _version() -> str:
+    from graphviewer import __version__
+
+    return f"graphviewer {__version__}"

@@ -84,7 +84,9 @@ class GraphNode:
     saved: tuple[SavedTensor, ...] = ()
     param: str | None = None  # "layer1.weight" for AccumulateGrad leaves of parameters
     source: SourceLoc | None = None
-    seq: int = -1  # the node's autograd sequence number (creation order in its thread)
+    seq: int = field(
+        default=-1, compare=False
+    )  # the node's autograd sequence number (creation order in its thread)
 
     @property
     def saved_bytes(self) -> int:

@@ -1,0 +1,62 @@
+"""The `inspect` report for a person: module tree with shapes, op counts, counts, warnings."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from graphviewer.core.types import GraphSnapshot, ModuleInfo
+
+
+def format_shapes(shapes: tuple[tuple[int, ...], ...]) -> str:
+    """`((16, 20),)` → `(16, 20)`; several tensors are joined with commas; none is `–`."""
+    if not shapes:
+        return "–"
+    return ", ".join(
+        "(" + ", ".join(str(d) for d in s) + (",)" if len(s) == 1 else ")") for s in shapes
+    )
+
+
+def module_line(info: ModuleInfo) -> str:
+    """`layer1: (16, 20) → (16, 64)`, as a forward-hook trace prints it."""
+    return f"{info.name}: {format_shapes(info.input_shapes)} → {format_shapes(info.output_shapes)}"
+
+
+def format_report(snapshot: GraphSnapshot, *, max_ops: int = 12) -> str:
+    lines: list[str] = []
+    where = snapshot.source_path or snapshot.name
+    ms = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in snapshot.timings.items())
+    lines.append(f"{where} — {snapshot.name}, mode {snapshot.mode} ({ms})")
+    lines.append(f"autograd graph: {snapshot.num_nodes} nodes, {snapshot.num_edges} edges")
+    if snapshot.mode == "no_grad":
+        lines.append("  (under no_grad no autograd graph is built: there is nothing to walk)")
+    if snapshot.modules:
+        lines.append("")
+        lines.append("modules (input → output shapes):")
+        for info in snapshot.modules.values():
+            indent = "  " * (info.depth + 1)
+            calls = f"  ×{info.calls}" if info.calls > 1 else ""
+            never = "  (not called)" if info.calls == 0 else ""
+            lines.append(f"{indent}{module_line(info)}  [{info.class_name}]{calls}{never}")
+    ops = Counter(
+        d["node"].op
+        for _, d in snapshot.graph.nodes(data=True)
+        if d["node"].kind in ("op", "output")
+    )
+    if ops:
+        lines.append("")
+        lines.append("ops:")
+        shown = ops.most_common(max_ops)
+        lines.append("  " + ", ".join(f"{op} ×{n}" for op, n in shown))
+        if len(ops) > max_ops:
+            rest = sum(n for _, n in ops.most_common()[max_ops:])
+            lines.append(f"  … and {len(ops) - max_ops} more kinds ({rest} nodes)")
+    params = sum(1 for _, d in snapshot.graph.nodes(data=True) if d["node"].kind == "param")
+    if params:
+        lines.append(f"parameter leaves: {params}")
+    lines.append("")
+    if snapshot.warnings:
+        lines.append("warnings:")
+        lines.extend(f"  ! {w.where}: {w.message}" for w in snapshot.warnings)
+    else:
+        lines.append("no warnings (no dead ReLU units, no NaN/Inf, BatchNorm normalises)")
+    return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""The `inspect --json` document: a snapshot as plain JSON data (schema in docs/json-schema.md)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from graphviewer.core.types import ActivationStats, GraphNode, GraphSnapshot, ModuleInfo
+
+SCHEMA = "graphviewer.inspect/1"
+
+
+def snapshot_to_json(snapshot: GraphSnapshot, *, histograms: bool = True) -> dict[str, Any]:
+    """The whole snapshot as a JSON-ready dict: nodes, edges, modules, stats, warnings."""
+    return {
+        "schema": SCHEMA,
+        "name": snapshot.name,
+        "file": snapshot.source_path,
+        "mode": snapshot.mode,
+        "counts": {"nodes": snapshot.num_nodes, "edges": snapshot.num_edges},
+        "timings": {k: round(v, 6) for k, v in snapshot.timings.items()},
+        "outputs": list(snapshot.output_ids),
+        "nodes": [node_to_json(d["node"]) for _, d in snapshot.graph.nodes(data=True)],
+        "edges": [
+            {
+                "source": u,
+                "target": v,
+                "shape": list(d["shape"]) if d.get("shape") is not None else None,
+                "count": d.get("count", 1),
+            }
+            for u, v, d in snapshot.graph.edges(data=True)
+        ],
+        "modules": [module_to_json(m) for m in snapshot.modules.values()],
+        "stats": {k: stats_to_json(s, histograms=histograms) for k, s in snapshot.stats.items()},
+        "warnings": [
+            {"kind": w.kind, "where": w.where, "message": w.message} for w in snapshot.warnings
+        ],
+        "log": snapshot.log,
+    }
+
+
+def node_to_json(node: GraphNode) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "kind": node.kind,
+        "backward_class": node.backward_class,
+        "op": node.op,
+        "module": node.module,
+        "shape": list(node.shape) if node.shape is not None else None,
+        "dtype": node.dtype,
+        "param": node.param,
+        "saved": [
+            {"name": s.name, "shape": list(s.shape), "dtype": s.dtype, "bytes": s.nbytes}
+            for s in node.saved
+        ],
+        "source": (
+            {
+                "file": node.source.file,
+                "line": node.source.line,
+                "function": node.source.function,
+                "text": node.source.text,
+            }
+            if node.source
+            else None
+        ),
+    }
+
+
+def module_to_json(info: ModuleInfo) -> dict[str, Any]:
+    return {
+        "path": info.path,
+        "class": info.class_name,
+        "parent": info.parent,
+        "children": list(info.children),
+        "input_shapes": [list(s) for s in info.input_shapes],
+        "output_shapes": [list(s) for s in info.output_shapes],
+        "calls": info.calls,
+        "params": info.num_params,
+    }
+
+
+def stats_to_json(st: ActivationStats, *, histograms: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "shape": list(st.shape),
+        "dtype": st.dtype,
+        "count": st.count,
+        "mean": _num(st.mean),
+        "std": _num(st.std),
+        "min": _num(st.min),
+        "max": _num(st.max),
+        "zeros_fraction": _num(st.zeros_fraction),
+        "nan": st.nan_count,
+        "inf": st.inf_count,
+        "units": st.units,
+        "dead_units": st.dead_units,
+    }
+    if histograms:
+        out["histogram"] = {
+            "edges": [_num(float(e)) for e in st.hist_edges],
+            "counts": [int(c) for c in st.hist_counts],
+        }
+    return out
+
+
+def _num(value: float) -> float | None:
+    """JSON has no NaN/Inf: a statistic that is not finite is null."""
+    return round(value, 7) if math.isfinite(value) else None
