@@ -84,9 +84,8 @@ class GraphNode:
     saved: tuple[SavedTensor, ...] = ()
     param: str | None = None  # "layer1.weight" for AccumulateGrad leaves of parameters
     source: SourceLoc | None = None
-    seq: int = field(
-        default=-1, compare=False
-    )  # the node's autograd sequence number (creation order in its thread)
+    # The autograd sequence number: creation order within its thread (not part of equality).
+    seq: int = field(default=-1, compare=False)
 
     @property
     def saved_bytes(self) -> int:
