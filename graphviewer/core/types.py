@@ -43,6 +43,9 @@ class ModelSpec:
     kind: str = "python"  # python | script | pickle | torchscript | export | autograd | live
     log: str = ""  # what the user's script printed while it was loaded
     source_files: tuple[Path, ...] = ()  # files whose lines count as "the user's code"
+    # module-level GRAPHVIEWER_* constants of a .py file: hints for capture, e.g.
+    # {"GRAPHVIEWER_DISABLE_MKLDNN": True} asks for an unrolled (non-fused) LSTM graph
+    hints: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

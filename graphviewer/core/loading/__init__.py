@@ -1,0 +1,1 @@
+"""The loaders behind `graphviewer.core.model_file`: sniffing, user scripts, discovery, archives."""

@@ -1,0 +1,138 @@
+"""Opening what torch wrote: full pickles, TorchScript archives and `torch.export` programs."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from graphviewer.core.errors import ModelLoadError, UntrustedFileError
+from graphviewer.core.loading.userscript import UserScope
+
+
+def refuse_non_model_pickle(path: Path) -> None:
+    """Load `path` with `weights_only=True` (safe); raise if it holds data and no model.
+
+    Returns normally when the file is a full pickle that needs `weights_only=False`.
+    """
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "global" in str(exc).lower():
+            return  # it references classes: a full pickle
+        raise ModelLoadError(f"damaged pickle: {_first_line(exc)}", path=path) from None
+    except Exception as exc:  # EOFError, RuntimeError from a truncated or foreign file
+        raise ModelLoadError(
+            f"not a readable torch.save file: {_first_line(exc)}", path=path
+        ) from None
+    raise ModelLoadError(_describe_data(obj), path=path)
+
+
+def _describe_data(obj: Any) -> str:
+    if isinstance(obj, torch.Tensor):
+        shape = ",".join(str(d) for d in obj.shape)
+        return f"this file holds a single tensor (shape {shape}), not a model"
+    count = _count_tensors(obj)
+    if count:
+        return (
+            f"this file holds only weights ({count} tensors); open the .py that defines the model"
+        )
+    return f"this file holds a {type(obj).__name__} and no model"
+
+
+def _count_tensors(obj: Any) -> int:
+    if isinstance(obj, torch.Tensor):
+        return 1
+    if isinstance(obj, Mapping):
+        return sum(_count_tensors(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return sum(_count_tensors(v) for v in obj)
+    return 0
+
+
+def load_full_pickle(path: Path, trust: bool, scope: UserScope) -> nn.Module:
+    """Unpickle a `torch.save(model)` file (runs code: only when trusted) and return the model."""
+    refuse_non_model_pickle(path)
+    if not trust:
+        raise UntrustedFileError(
+            "this file is a full pickle of a model; loading it can run arbitrary code",
+            path=path,
+            hint="pass --trust if you trust it",
+        )
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=False)
+    except (KeyboardInterrupt, ModelLoadError):
+        raise
+    except (AttributeError, ModuleNotFoundError, ImportError) as exc:
+        raise ModelLoadError(_missing_class_message(exc), path=path) from None
+    except SystemExit as exc:
+        raise ModelLoadError(f"unpickling called exit({exc.code!r})", path=path) from None
+    except Exception as exc:
+        raise ModelLoadError(
+            f"unpickling failed: {type(exc).__name__}: {_first_line(exc)}", path=path
+        ) from None
+    if isinstance(obj, nn.Module):
+        return obj
+    modules = [v for v in obj.values() if isinstance(v, nn.Module)] if isinstance(obj, dict) else []
+    if len(modules) == 1:  # {"model": model, "epoch": 3}
+        return modules[0]
+    raise ModelLoadError(f"this pickle holds a {type(obj).__name__}, not an nn.Module", path=path)
+
+
+def _missing_class_message(exc: BaseException) -> str:
+    text = _first_line(exc)
+    found = re.search(r"Can't get attribute '([^']+)' on <module '([^']+)'", text)
+    if found and found[2] == "__main__":
+        return (
+            f"the pickle needs class '{found[1]}' from a script that was run directly "
+            "(__main__); open that script's .py, or save the model from an importable module"
+        )
+    if found:
+        return f"the pickle needs class '{found[1]}' from module '{found[2]}', which lacks it"
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        return (
+            f"the pickle needs module '{exc.name}', which cannot be imported; put its .py "
+            "beside the file"
+        )
+    return f"the pickle needs code that cannot be imported: {text}"
+
+
+def load_torchscript(path: Path) -> nn.Module:
+    """Load a TorchScript archive (no Python code runs: no trust needed)."""
+    try:
+        return torch.jit.load(str(path), map_location="cpu")
+    except (KeyboardInterrupt, ModelLoadError):
+        raise
+    except Exception as exc:
+        raise ModelLoadError(
+            f"cannot load this TorchScript archive: {_first_line(exc)}", path=path
+        ) from None
+
+
+def load_exported(path: Path) -> tuple[nn.Module, tuple[Any, ...], dict[str, Any] | None]:
+    """Load a `torch.export` program: its module and its example inputs (None when it has none)."""
+    try:
+        program = torch.export.load(str(path))
+        module = program.module()
+    except (KeyboardInterrupt, ModelLoadError):
+        raise
+    except Exception as exc:
+        raise ModelLoadError(
+            f"cannot load this torch.export program: {_first_line(exc)}", path=path
+        ) from None
+    example = program.example_inputs
+    if example is None:
+        return module, (), None
+    args, kwargs = example
+    return module, tuple(args), dict(kwargs or {})
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."

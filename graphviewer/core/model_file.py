@@ -1,0 +1,217 @@
+"""Opening a user's model file into a `ModelSpec`: the one entry point for the CLI and the window.
+
+The loader is chosen by content (`sniff_kind`), not only by suffix: a `.py` script (with
+`build_model()` / `example_input()` / `loss_fn()`, or tutorial-style), a full pickle (only once
+trusted), a TorchScript archive, or a `torch.export` program. Every failure is a
+`ModelLoadError` (or `UntrustedFileError`, `NeedsInputError`) whose message names the file and
+the cause in one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from graphviewer.core.errors import ModelLoadError, NeedsInputError
+from graphviewer.core.jobs import CancelToken
+from graphviewer.core.loading import archives, discover
+from graphviewer.core.loading.sniff import KIND_NAMES, image_format, sniff_kind
+from graphviewer.core.loading.userscript import (
+    UserScope,
+    call_user,
+    compile_user_file,
+    run_user_file,
+    user_scope,
+)
+from graphviewer.core.types import ModelSpec
+
+__all__ = ["load_model_file", "sniff_kind"]
+
+_EXPECTED = "expected a .py script, a torch.save file, TorchScript or a .pt2 program"
+_NOT_A_MODEL = {
+    "missing": "no such file",
+    "directory": "is a directory, not a model file",
+    "unreadable": "cannot read the file (permission denied?)",
+    "empty": "the file is empty",
+    "notebook": "is a Jupyter notebook; export it as a .py script (File > Save and Export As)",
+    "text": f"is a text file, not a model ({_EXPECTED})",
+    "zip": f"is a zip archive torch did not write ({_EXPECTED})",
+    "corrupt-zip": "is a truncated or damaged zip archive",
+    "unknown": f"unrecognised file content ({_EXPECTED})",
+}
+HINT_PREFIX = "GRAPHVIEWER_"
+
+
+def load_model_file(
+    path: str | Path,
+    *,
+    trust: bool = False,
+    model_name: str | None = None,
+    input_name: str | None = None,
+    output_name: str | None = None,
+    input_shape: tuple[int, ...] | None = None,
+    input_dtype: str = "float32",
+    cancel: CancelToken | None = None,
+    stdout: TextIO | None = None,
+) -> ModelSpec:
+    """Open the model file at `path` and return a `ModelSpec` ready to capture.
+
+    `trust` allows full pickles (they run code). `model_name`, `input_name` and `output_name`
+    pick variables of a tutorial-style script; `input_shape`/`input_dtype` make an input when
+    the file has none. What the user's code prints goes to `stdout` (default: `sys.stderr`)
+    and into `ModelSpec.log`.
+    """
+    path = Path(path).expanduser()
+    cancel = cancel or CancelToken()
+    request = _Request(trust, model_name, input_name, output_name, input_shape, input_dtype)
+    try:
+        kind = sniff_kind(path)
+        cancel.raise_if_cancelled()
+        if kind == "python":
+            return _load_python(path, request, cancel, stdout)
+        if kind in KIND_NAMES:
+            return _load_archive(path, kind, request, cancel, stdout)
+        if kind == "image":
+            raise ModelLoadError(f"is a {image_format(path)} image, not a model")
+        raise ModelLoadError(_NOT_A_MODEL[kind])
+    except ModelLoadError as exc:
+        if exc.path is None:
+            exc.path = str(path)
+        raise
+
+
+@dataclass(frozen=True)
+class _Request:
+    """The caller's choices, passed down as one value."""
+
+    trust: bool
+    model_name: str | None
+    input_name: str | None
+    output_name: str | None
+    input_shape: tuple[int, ...] | None
+    input_dtype: str
+
+
+def _load_python(
+    path: Path, request: _Request, cancel: CancelToken, stdout: TextIO | None
+) -> ModelSpec:
+    code = compile_user_file(path)
+    with user_scope(path, stdout) as scope:
+        namespace = run_user_file(path, code, scope)
+        cancel.raise_if_cancelled()
+        if callable(namespace.get("build_model")):
+            fields = _from_convention(namespace, request, scope, cancel)
+        else:
+            fields = _from_script(namespace, request, cancel)
+    hints = {k: v for k, v in namespace.items() if k.startswith(HINT_PREFIX)}
+    return ModelSpec(
+        path=path,
+        name=path.stem,
+        log=scope.log.getvalue(),
+        source_files=scope.source_files,
+        hints=hints,
+        **fields,
+    )
+
+
+def _from_convention(
+    namespace: Mapping[str, Any], request: _Request, scope: UserScope, cancel: CancelToken
+) -> dict[str, Any]:
+    """`build_model()`, `example_input()` and the optional `loss_fn(output)`."""
+    from torch import nn
+
+    model = call_user(scope, "build_model()", namespace["build_model"])
+    if not isinstance(model, nn.Module):
+        raise ModelLoadError(f"build_model() returned a {type(model).__name__}, not an nn.Module")
+    cancel.raise_if_cancelled()
+    if callable(namespace.get("example_input")):
+        args, kwargs = discover.as_inputs(
+            call_user(scope, "example_input()", namespace["example_input"])
+        )
+    elif request.input_shape is not None:
+        args, kwargs = (discover.make_input(request.input_shape, request.input_dtype),), {}
+    else:
+        raise NeedsInputError(
+            "build_model() is defined but example_input() is not",
+            hint=f"define example_input() or pass --input-shape {discover.suggest_shape(model)}",
+        )
+    loss_fn = namespace.get("loss_fn")
+    if not callable(loss_fn) or isinstance(loss_fn, nn.Module):
+        loss_fn = None  # an `nn.MSELoss()` wants a target: not the loss_fn(output) convention
+    return {"model": model, "args": args, "kwargs": kwargs, "loss_fn": loss_fn, "kind": "python"}
+
+
+def _from_script(
+    namespace: Mapping[str, Any], request: _Request, cancel: CancelToken
+) -> dict[str, Any]:
+    """A tutorial-style script: its model and an input it accepts, or an autograd output."""
+    if request.output_name is not None and request.model_name is None:
+        _, output = discover.find_output(namespace, request.output_name)  # type: ignore[misc]
+        return {"output": output, "kind": "autograd"}
+    picked = discover.pick_model(namespace, request.model_name)
+    if picked is None:
+        found = discover.find_output(namespace, None)
+        if found is None:
+            raise ModelLoadError(
+                "defines no nn.Module and no tensor with a grad_fn; define build_model() and "
+                "example_input() (see README)"
+            )
+        return {"output": found[1], "kind": "autograd"}
+    name, model = picked
+    inputs, problem = discover.find_input(model, namespace, request.input_name, cancel)
+    if inputs is None:
+        if request.input_shape is None:
+            raise discover.needs_input(name, model, problem)
+        inputs = (discover.make_input(request.input_shape, request.input_dtype),), {}
+    return {"model": model, "args": inputs[0], "kwargs": inputs[1], "kind": "script"}
+
+
+def _load_archive(
+    path: Path, kind: str, request: _Request, cancel: CancelToken, stdout: TextIO | None
+) -> ModelSpec:
+    """A pickle, TorchScript archive or export program, with inputs from it or beside it."""
+    with user_scope(path, stdout) as scope:
+        kwargs: dict[str, Any] | None = None
+        if kind == "export":
+            model, args, kwargs = archives.load_exported(path)
+        elif kind == "torchscript":
+            model = archives.load_torchscript(path)
+        else:
+            model = archives.load_full_pickle(path, request.trust, scope)
+        cancel.raise_if_cancelled()
+        if kwargs is None:
+            args, kwargs = _archive_inputs(path, kind, model, request, scope)
+    spec_kind = "pickle" if kind.endswith("pickle") else kind
+    return ModelSpec(
+        path=path,
+        name=path.stem,
+        model=model,
+        args=args,
+        kwargs=kwargs,
+        kind=spec_kind,
+        log=scope.log.getvalue(),
+        source_files=tuple(f for f in scope.source_files if f.suffix == ".py"),
+    )
+
+
+def _archive_inputs(
+    path: Path, kind: str, model: Any, request: _Request, scope: UserScope
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """`--input-shape`, else `example_input()` of the `.py` with the same stem beside the file."""
+    if request.input_shape is not None:
+        return (discover.make_input(request.input_shape, request.input_dtype),), {}
+    sibling = path.with_suffix(".py")
+    if sibling.is_file():
+        namespace = run_user_file(sibling, compile_user_file(sibling), scope)
+        scope.module_files.append(sibling.resolve())
+        if callable(namespace.get("example_input")):
+            return discover.as_inputs(
+                call_user(scope, f"{sibling.name}: example_input()", namespace["example_input"])
+            )
+    raise NeedsInputError(
+        f"this {KIND_NAMES[kind]} holds no example input",
+        hint=f"pass --input-shape {discover.suggest_shape(model)} or put a {sibling.name} "
+        "defining example_input() beside it",
+    )
