@@ -22,7 +22,7 @@ from graphviewer.core.types import GraphNode, NodeKind, SavedTensor, SourceLoc
 
 _ACCUMULATE = "AccumulateGrad"
 _BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[0-9])(?=[A-Z][a-z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _saved_names_by_class: dict[type, tuple[str, ...]] = {}
 
 

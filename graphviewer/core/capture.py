@@ -123,11 +123,10 @@ def capture_graph(
             check=cancel.raise_if_cancelled,
         )
         timings["walk"] = time.perf_counter() - start
-        node_stats = recorder.stats_by_node(fn_ids)
+        all_stats = recorder.collect_stats(fn_ids)
         del output, roots, fn_ids
 
     modules = recorder.module_infos()
-    all_stats = {**recorder.module_stats, **node_stats}
     return GraphSnapshot(
         name=spec.name,
         mode=mode,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -19,7 +20,7 @@ from torch.overrides import TorchFunctionMode
 from graphviewer.core.autograd_graph import NodeNote
 from graphviewer.core.errors import Cancelled
 from graphviewer.core.jobs import CancelToken, Progress
-from graphviewer.core.stats import tensor_stats
+from graphviewer.core.stats import StatsCollector
 from graphviewer.core.types import ActivationStats, ModuleInfo
 from graphviewer.core.usercode import UserCodeFilter
 
@@ -50,9 +51,11 @@ class CaptureRecorder:
         self._calls: dict[str, int] = {}
         self._in_shapes: dict[str, tuple[tuple[int, ...], ...]] = {}
         self._out_shapes: dict[str, tuple[tuple[int, ...], ...]] = {}
-        self.module_stats: dict[str, ActivationStats] = {}
         self.notes: dict[Any, NodeNote] = {}
-        self._op_stats: dict[Any, ActivationStats] = {}
+        self._collector = StatsCollector()
+        self._op_stat_keys: dict[Any, int] = {}  # grad_fn -> version of the tensor measured
+        self._module_alias: dict[str, Any] = {}  # "module:path" -> grad_fn whose stats it shares
+        self._view_alias: dict[Any, tuple[Any, tuple[int, ...]]] = {}  # view fn -> (base fn, shape)
         self._handles: list[Any] = []
         self._mode: _OpRecorder | None = None
         self._thread = 0
@@ -111,7 +114,12 @@ class CaptureRecorder:
         if self._stats:
             first = next(iter_tensors(output), None)
             if first is not None and first.is_floating_point():
-                self.module_stats[f"module:{path}"] = tensor_stats(first)
+                key = f"module:{path}"
+                fn = first.grad_fn
+                if fn is not None and self._op_stat_keys.get(fn) == first._version:
+                    self._module_alias[key] = fn  # the same tensor an op just measured
+                else:
+                    self._collector.add(key, first)
 
     # -- ops ---------------------------------------------------------------------------------
     def on_op(self, output: Any) -> None:
@@ -128,8 +136,20 @@ class CaptureRecorder:
             note = NodeNote(module, source)
             self._claim(fn, note)
             if first_new and self._stats and t.is_floating_point():
-                self._op_stats[fn] = tensor_stats(t)
+                self._measure_op(fn, t)
             first_new = False
+
+    def _measure_op(self, fn: Any, t: torch.Tensor) -> None:
+        """Measure an op's output, or, for a view holding all of its base's values (view,
+        reshape, transpose, t), share the base's measurement instead of repeating it."""
+        base = t._base
+        if base is not None and base.numel() == t.numel():
+            base_fn = base.grad_fn
+            if base_fn is not None and self._op_stat_keys.get(base_fn) == base._version:
+                self._view_alias[fn] = (base_fn, tuple(t.shape))
+                return
+        self._collector.add(fn, t)
+        self._op_stat_keys[fn] = t._version
 
     def _claim(self, root: Any, note: NodeNote) -> None:
         stack = [root]
@@ -169,13 +189,23 @@ class CaptureRecorder:
             )
         return infos
 
-    def stats_by_node(self, ids: Mapping[Any, str]) -> dict[str, ActivationStats]:
-        """Op-output statistics keyed "node:<id>", now that the walk has given nodes their ids."""
+    def collect_stats(self, ids: Mapping[Any, str]) -> dict[str, ActivationStats]:
+        """All statistics keyed "module:<path>" and "node:<id>", once the walk gave nodes ids."""
+        raw = self._collector.results()
         out: dict[str, ActivationStats] = {}
-        for fn, st in self._op_stats.items():
-            node_id = ids.get(fn)
-            if node_id is not None:
+        for key, st in raw.items():
+            if isinstance(key, str):
+                out[key] = st
+            elif (node_id := ids.get(key)) is not None:
                 out[f"node:{node_id}"] = st
+        for key, fn in self._module_alias.items():
+            if fn in raw:
+                out[key] = raw[fn]
+        for fn, (base_fn, shape) in self._view_alias.items():
+            node_id = ids.get(fn)
+            if node_id is not None and base_fn in raw:
+                # The same values in another layout: units/dead units do not carry over.
+                out[f"node:{node_id}"] = replace(raw[base_fn], shape=shape, units=0, dead_units=0)
         return out
 
 

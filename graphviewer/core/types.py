@@ -135,6 +135,13 @@ class ActivationStats:
     hist_counts: np.ndarray  # int64, bins
     units: int = 0  # size of the unit (feature/channel) dimension, 0 when not applicable
     dead_units: int = 0  # units that are exactly zero for every sample of the batch
+    hist_total: int = -1  # values the histogram counts: all finite ones, or an even sample
+
+    @property
+    def hist_sampled(self) -> bool:
+        """True when the histogram counts a strided sample of a large tensor's values."""
+        finite = self.count - self.nan_count - self.inf_count
+        return 0 <= self.hist_total < finite
 
     @property
     def dead_fraction(self) -> float:
