@@ -9,7 +9,6 @@ Goals (issue 3): capture ≤ 1.5× the plain forward with statistics on, for GPT
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 import warnings
@@ -19,11 +18,11 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import models  # noqa: E402
+import models
 
-from graphviewer.core.autograd_graph import walk_autograd_graph  # noqa: E402
-from graphviewer.core.capture import capture_graph, live_spec  # noqa: E402
-from graphviewer.core.jobs import drive  # noqa: E402
+from graphviewer.core.autograd_graph import walk_autograd_graph
+from graphviewer.core.capture import capture_graph, live_spec
+from graphviewer.core.jobs import drive
 
 
 def _best(fn: Callable[[], object], repeat: int) -> float:
