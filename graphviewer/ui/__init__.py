@@ -1,0 +1,1 @@
+"""The desktop window: docks, canvas, panels, and the worker bridge."""
