@@ -1,7 +1,7 @@
 """A forward with data-dependent control flow: the graph shows only the path actually taken.
 
 Teaches: autograd records what ran, not the code. The loop applies `step` while the norm is
-above a threshold (here 3 times for the example input), and the branch on the sign of the sum
+above a threshold (twice for the example input), and the branch on the sign of the sum
 picks one of two heads; change the input and the graph changes.
 """
 

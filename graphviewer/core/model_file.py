@@ -75,6 +75,8 @@ def load_model_file(
             return _load_archive(path, kind, request, cancel, stdout)
         if kind == "image":
             raise ModelLoadError(f"is a {image_format(path)} image, not a model")
+        if kind == "unknown" and path.suffix.lower() == ".py":
+            raise ModelLoadError("not a Python file: its content is binary, not text")
         raise ModelLoadError(_NOT_A_MODEL[kind])
     except ModelLoadError as exc:
         if exc.path is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,9 @@ def _missing_class_message(exc: BaseException) -> str:
 def load_torchscript(path: Path) -> nn.Module:
     """Load a TorchScript archive (no Python code runs: no trust needed)."""
     try:
-        return torch.jit.load(str(path), map_location="cpu")
+        with warnings.catch_warnings():  # "torch.jit.load is deprecated": not the user's concern
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return torch.jit.load(str(path), map_location="cpu")
     except (KeyboardInterrupt, ModelLoadError):
         raise
     except Exception as exc:

@@ -189,21 +189,24 @@ def make_input(shape: tuple[int, ...], dtype_name: str) -> torch.Tensor:
 
 
 def suggest_shape(model: nn.Module) -> str:
-    """A guess at `--input-shape` from the model's first layer ("16,20"), else a placeholder."""
+    """A guess at `--input-shape` from the model's first layer ("16,20"), else a placeholder.
+
+    Works on TorchScript modules too: they keep the class name as `original_name`.
+    """
     for m in model.modules():
-        if isinstance(m, nn.Linear):
+        kind = getattr(m, "original_name", None) or type(m).__name__
+        if kind == "Linear" and hasattr(m, "in_features"):
             return f"16,{m.in_features}"
-        if isinstance(m, nn.Conv1d):
-            return f"1,{m.in_channels},64"
-        if isinstance(m, nn.Conv2d):
-            return f"1,{m.in_channels},32,32"
-        if isinstance(m, nn.Conv3d):
-            return f"1,{m.in_channels},16,16,16"
-        if isinstance(m, nn.Embedding):
+        if kind in _CONV_SPATIAL and hasattr(m, "in_channels"):
+            return f"1,{m.in_channels},{_CONV_SPATIAL[kind]}"
+        if kind == "Embedding":
             return "1,16 --input-dtype int64"
-        if isinstance(m, nn.RNNBase):
+        if kind in ("LSTM", "GRU", "RNN") and hasattr(m, "input_size"):
             return f"1,16,{m.input_size}" if m.batch_first else f"16,1,{m.input_size}"
     return "N,..."
+
+
+_CONV_SPATIAL = {"Conv1d": "64", "Conv2d": "32,32", "Conv3d": "16,16,16"}
 
 
 def needs_input(name: str, model: nn.Module, problem: str = "") -> NeedsInputError:
