@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -109,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("graphviewer: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `graphviewer inspect f.py --json | head`: the reader left
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - quiets the flush at exit
+        return 0
     except Exception as exc:
         from graphviewer.core.errors import GraphviewerError
 

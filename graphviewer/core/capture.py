@@ -9,8 +9,10 @@ statistics), parameters and their gradients, and the global RNG state.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from typing import Any
 
@@ -99,20 +101,25 @@ def capture_graph(
         torch.manual_seed(0)  # the same dropout masks every time: captures compare
         model.train(mode == "train")
         scope.enter_context(torch.set_grad_enabled(mode != "no_grad"))
-        scope.enter_context(recorder)
-        try:
-            output = model(*spec.args, **dict(spec.kwargs))
-        except Cancelled:
-            raise
-        except BaseException as exc:
-            if isinstance(exc, KeyboardInterrupt):
+        if spec.hints.get("GRAPHVIEWER_DISABLE_MKLDNN"):
+            # Process-wide, for this pass only: nn.LSTM unrolls into per-step ops.
+            scope.enter_context(_mkldnn_disabled())
+        with recorder:
+            try:
+                output = model(*spec.args, **dict(spec.kwargs))
+            except Cancelled:
                 raise
-            where = code.traceback_location(exc.__traceback__)
-            cause = f"forward raised {describe_exception(exc, where)}"
-            raise CaptureError(cause, path=source) from exc
+            except BaseException as exc:
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                where = code.traceback_location(exc.__traceback__)
+                cause = f"forward raised {describe_exception(exc, where)}"
+                raise CaptureError(cause, path=source) from exc
         timings["forward"] = time.perf_counter() - start
         cancel.raise_if_cancelled()
 
+        # The walk runs before buffers are restored: restoring them in place would make the
+        # saved running statistics unreadable.
         yield Progress("walking graph")
         start = time.perf_counter()
         roots = _grad_fns(output)
@@ -155,6 +162,14 @@ def _param_names(model: torch.nn.Module) -> dict[int, str]:
     for name, p in model.named_parameters(remove_duplicate=False):
         names.setdefault(id(p), name)
     return names
+
+
+@contextlib.contextmanager
+def _mkldnn_disabled() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*oneDNN.*")
+        with torch.backends.mkldnn.flags(enabled=False):
+            yield
 
 
 class _model_preserved:
