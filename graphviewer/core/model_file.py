@@ -39,6 +39,7 @@ _NOT_A_MODEL = {
     "text": f"is a text file, not a model ({_EXPECTED})",
     "zip": f"is a zip archive torch did not write ({_EXPECTED})",
     "corrupt-zip": "is a truncated or damaged zip archive",
+    "pickle": "is a plain Python pickle (pickle.dump), not a torch.save file",
     "unknown": f"unrecognised file content ({_EXPECTED})",
 }
 HINT_PREFIX = "GRAPHVIEWER_"
@@ -158,7 +159,8 @@ def _from_script(
         if found is None:
             raise ModelLoadError(
                 "defines no nn.Module and no tensor with a grad_fn; define build_model() and "
-                "example_input() (see README)"
+                "example_input() (see README)",
+                hint=_uninstantiated_hint(namespace),
             )
         return {"output": found[1], "kind": "autograd"}
     name, model = picked
@@ -168,6 +170,21 @@ def _from_script(
             raise discover.needs_input(name, model, problem)
         inputs = (discover.make_input(request.input_shape, request.input_dtype),), {}
     return {"model": model, "args": inputs[0], "kwargs": inputs[1], "kind": "script"}
+
+
+def _uninstantiated_hint(namespace: Mapping[str, Any]) -> str:
+    """ "class Net is defined but never instantiated", for scripts that only run under __main__."""
+    from torch import nn
+
+    own = namespace.get("__name__")
+    classes = [
+        name
+        for name, value in namespace.items()
+        if isinstance(value, type) and issubclass(value, nn.Module) and value.__module__ == own
+    ]
+    if not classes:
+        return ""
+    return f"class {', '.join(classes)} is defined but never instantiated at module level"
 
 
 def _load_archive(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 import subprocess
 import sys
 import threading
@@ -346,6 +347,53 @@ def test_load_model_file_legacy_pickles(tmp_path: Path) -> None:
         load_model_file(full)
     spec = load_model_file(full, trust=True, input_shape=(4, 3))
     assert tuple(run(spec).shape) == (4, 2)
+
+
+def test_load_model_file_other_torch_save_contents(tmp_path: Path) -> None:
+    model = nn.Sequential(nn.Linear(3, 2))
+    torch.save(torch.randn(4, 5), tmp_path / "tensor.pt")
+    torch.save({"model_state_dict": model.state_dict(), "epoch": 3}, tmp_path / "ckpt.pt")
+    torch.save({"model": model, "epoch": 3}, tmp_path / "with_model.pt")
+    with (tmp_path / "plain.pkl").open("wb") as f:
+        pickle.dump({"a": 1}, f)
+    with pytest.raises(ModelLoadError, match=r"single tensor \(shape 4,5\)"):
+        load_model_file(tmp_path / "tensor.pt")
+    with pytest.raises(ModelLoadError, match=r"only weights \(2 tensors\)"):
+        load_model_file(tmp_path / "ckpt.pt")
+    with pytest.raises(ModelLoadError, match=r"plain Python pickle \(pickle.dump\)"):
+        load_model_file(tmp_path / "plain.pkl", trust=True)
+    spec = load_model_file(tmp_path / "with_model.pt", trust=True, input_shape=(1, 3))
+    assert isinstance(spec.model, nn.Sequential)
+
+
+def test_load_model_file_pickle_of_a_main_script_class(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if `python train.py` had defined MainNet and saved it: the pickle names `__main__`.
+    main_net = type("MainNet", (nn.Sequential,), {"__module__": "__main__"})
+    monkeypatch.setattr(sys.modules["__main__"], "MainNet", main_net, raising=False)
+    torch.save(main_net(nn.Linear(3, 2)), tmp_path / "main_net.pt")
+    monkeypatch.delattr(sys.modules["__main__"], "MainNet")
+    with pytest.raises(ModelLoadError, match=r"needs class 'MainNet' from a script that was run"):
+        load_model_file(tmp_path / "main_net.pt", trust=True, input_shape=(1, 3))
+
+
+def test_load_model_file_hints_at_a_class_never_instantiated(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "main_only.py",
+        """
+        from torch import nn
+
+        class Net(nn.Module):
+            pass
+
+        if __name__ == "__main__":
+            net = Net()
+        """,
+    )
+    with pytest.raises(ModelLoadError, match="class Net is defined but never instantiated"):
+        load_model_file(path)
 
 
 def test_load_model_file_torchscript(variants: dict[str, Path]) -> None:

@@ -22,7 +22,9 @@ def refuse_non_model_pickle(path: Path) -> None:
     Returns normally when the file is a full pickle that needs `weights_only=False`.
     """
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # "Detected pickle protocol 4": not the user's concern
+            warnings.simplefilter("ignore", UserWarning)
+            obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         if "global" in str(exc).lower():
             return  # it references classes: a full pickle
@@ -88,7 +90,8 @@ def load_full_pickle(path: Path, trust: bool, scope: UserScope) -> nn.Module:
 def _missing_class_message(exc: BaseException) -> str:
     text = _first_line(exc)
     found = re.search(r"Can't get attribute '([^']+)' on <module '([^']+)'", text)
-    if found and found[2] == "__main__":
+    # The running program's __main__ shows as "__main__" or "pkg.__main__" (python -m pkg).
+    if found and found[2].split(".")[-1] == "__main__":
         return (
             f"the pickle needs class '{found[1]}' from a script that was run directly "
             "(__main__); open that script's .py, or save the model from an importable module"

@@ -15,6 +15,8 @@ _IMAGE_MAGIC = {
     b"%PDF": "PDF",
 }
 
+_LEGACY_MAGIC = b"\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
+
 # What each kind is called in messages.
 KIND_NAMES = {
     "zip-pickle": "full pickle (torch.save)",
@@ -28,8 +30,9 @@ def sniff_kind(path: str | Path) -> str:
     """What `path` holds, from its content.
 
     One of "python", "zip-pickle", "legacy-pickle", "torchscript", "export" (the formats we
-    load), or "missing", "directory", "unreadable", "empty", "notebook", "text", "image",
-    "zip" (a zip torch did not write), "corrupt-zip", "unknown".
+    load), or "pickle" (pickle.dump, not torch.save), "missing", "directory", "unreadable",
+    "empty", "notebook", "text", "image", "zip" (a zip torch did not write), "corrupt-zip",
+    "unknown".
     """
     p = Path(path)
     if not p.exists():
@@ -48,7 +51,8 @@ def sniff_kind(path: str | Path) -> str:
     if any(head.startswith(m) for m in _IMAGE_MAGIC):
         return "image"
     if head[0] == 0x80 and 2 <= head[1] <= 5:
-        return "legacy-pickle"
+        # torch.save's legacy format starts with its magic number, pickled as a long.
+        return "legacy-pickle" if _LEGACY_MAGIC in head[:32] else "pickle"
     if not _looks_like_text(head):
         return "unknown"
     if p.suffix.lower() == ".ipynb":
