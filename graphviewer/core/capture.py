@@ -22,7 +22,7 @@ from graphviewer.core.autograd_graph import walk_autograd_graph
 from graphviewer.core.errors import Cancelled, CaptureError
 from graphviewer.core.jobs import CancelToken, Job, Progress, run_job
 from graphviewer.core.recorder import CaptureRecorder, iter_tensors
-from graphviewer.core.types import GraphSnapshot, Mode, ModelSpec
+from graphviewer.core.types import GraphSnapshot, Mode, ModelSpec, Warning_
 from graphviewer.core.usercode import UserCodeFilter, describe_exception
 from graphviewer.core.warnings import find_warnings
 
@@ -99,7 +99,7 @@ def capture_graph(
         scope.enter_context(_model_preserved(model))
         scope.enter_context(torch.random.fork_rng(devices=[]))
         torch.manual_seed(0)  # the same dropout masks every time: captures compare
-        model.train(mode == "train")
+        fixed_mode = not _set_training(model, mode == "train")
         scope.enter_context(torch.set_grad_enabled(mode != "no_grad"))
         if spec.hints.get("GRAPHVIEWER_DISABLE_MKLDNN"):
             # Process-wide, for this pass only: nn.LSTM unrolls into per-step ops.
@@ -116,6 +116,7 @@ def capture_graph(
                 cause = f"forward raised {describe_exception(exc, where)}"
                 raise CaptureError(cause, path=source) from exc
         timings["forward"] = time.perf_counter() - start
+        recorder.note_root_call((spec.args, spec.kwargs), output)
         cancel.raise_if_cancelled()
 
         # The walk runs before buffers are restored: restoring them in place would make the
@@ -142,10 +143,30 @@ def capture_graph(
         modules=modules,
         stats=all_stats,
         output_ids=out_ids,
-        warnings=find_warnings(graph, modules, all_stats, mode),
+        warnings=find_warnings(graph, modules, all_stats, mode) + _mode_warning(fixed_mode),
         timings=timings,
         log=spec.log,
     )
+
+
+def _set_training(model: torch.nn.Module, train: bool) -> bool:
+    """Switch train/eval mode; False where the model refuses (a `torch.export` program's
+    module fixes its mode when it is exported)."""
+    try:
+        model.train(train)
+    except NotImplementedError:
+        return False
+    return True
+
+
+def _mode_warning(fixed: bool) -> tuple[Warning_, ...]:
+    if not fixed:
+        return ()
+    message = (
+        "this exported program fixed its train/eval mode when it was exported; "
+        "--mode only switches autograd on or off"
+    )
+    return (Warning_("mode", "(root)", message),)
 
 
 def _grad_fns(output: Any) -> list[Any]:

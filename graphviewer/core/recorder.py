@@ -57,6 +57,7 @@ class CaptureRecorder:
         self._module_alias: dict[str, Any] = {}  # "module:path" -> grad_fn whose stats it shares
         self._view_alias: dict[Any, tuple[Any, tuple[int, ...]]] = {}  # view fn -> (base fn, shape)
         self._handles: list[Any] = []
+        self._hookless: set[str] = set()  # module paths no hook could be put on
         self._mode: _OpRecorder | None = None
         self._thread = 0
         self._last_report = 0.0
@@ -74,7 +75,7 @@ class CaptureRecorder:
                 )
                 self._handles.append(module.register_forward_hook(self._on_module_exit))
             except (RuntimeError, AttributeError):  # TorchScript modules take no Python hooks
-                continue
+                self._hookless.add(self._paths.get(id(module), "?"))
         self._mode = _OpRecorder(self)
         self._mode.__enter__()
         return self
@@ -162,6 +163,13 @@ class CaptureRecorder:
                 self.notes[nxt] = note
                 stack.append(nxt)
 
+    def note_root_call(self, args: Any, output: Any) -> None:
+        """Shapes of the root's call where no hook could see it (TorchScript)."""
+        if "" in self._hookless and "" not in self._calls:
+            self._calls[""] = 1
+            self._in_shapes[""] = _shapes(args)
+            self._out_shapes[""] = _shapes(output)
+
     def check_cancel(self) -> None:
         if self._cancel.cancelled:
             raise Cancelled()
@@ -179,13 +187,14 @@ class CaptureRecorder:
             )
             infos[path] = ModuleInfo(
                 path=path,
-                class_name=type(module).__name__,
+                class_name=getattr(module, "original_name", None) or type(module).__name__,
                 parent=parent,
                 children=children,
                 input_shapes=self._in_shapes.get(path, ()),
                 output_shapes=self._out_shapes.get(path, ()),
                 calls=self._calls.get(path, 0),
                 num_params=sum(p.numel() for p in module.parameters(recurse=False)),
+                observed=path not in self._hookless or path in self._calls,
             )
         return infos
 

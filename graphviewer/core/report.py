@@ -35,7 +35,10 @@ def format_report(snapshot: GraphSnapshot, *, max_ops: int = 12) -> str:
         for info in snapshot.modules.values():
             indent = "  " * (info.depth + 1)
             calls = f"  ×{info.calls}" if info.calls > 1 else ""
-            never = "  (not called)" if info.calls == 0 else ""
+            if not info.observed:
+                never = "  (TorchScript: no hooks, not observed)"
+            else:
+                never = "  (not called)" if info.calls == 0 else ""
             lines.append(f"{indent}{module_line(info)}  [{info.class_name}]{calls}{never}")
     ops = Counter(
         d["node"].op

@@ -76,6 +76,7 @@ def module_to_json(info: ModuleInfo) -> dict[str, Any]:
         "output_shapes": [list(s) for s in info.output_shapes],
         "calls": info.calls,
         "params": info.num_params,
+        "observed": info.observed,
     }
 
 
@@ -98,6 +99,7 @@ def stats_to_json(st: ActivationStats, *, histograms: bool = True) -> dict[str, 
         out["histogram"] = {
             "edges": [_num(float(e)) for e in st.hist_edges],
             "counts": [int(c) for c in st.hist_counts],
+            "total": st.hist_total,
         }
     return out
 

@@ -107,6 +107,7 @@ class ModuleInfo:
     output_shapes: tuple[tuple[int, ...], ...] = ()
     calls: int = 0  # how many times its forward ran in this pass
     num_params: int = 0  # parameters directly owned (not recursive)
+    observed: bool = True  # False where no forward hook could be put on it (TorchScript)
 
     @property
     def depth(self) -> int:

@@ -1,0 +1,117 @@
+"""`graphviewer inspect`: the report, the JSON document, and one clear line for every bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graphviewer.cli import main
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_inspect_mlp_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "inspect", str(SAMPLES / "mlp.py"))
+    assert code == 0, err
+    assert "layer1: (16, 20) → (16, 64)" in out
+    assert "autograd graph: 13 nodes" in out
+    assert "addmm ×2" in out
+
+
+def test_inspect_json_is_alone_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "inspect", str(SAMPLES / "tutorial_script.py"), "--json")
+    assert code == 0, err
+    doc = json.loads(out)  # the user's print() went elsewhere
+    assert doc["schema"] == "graphviewer.inspect/1"
+    assert doc["counts"]["nodes"] == len(doc["nodes"]) > 0
+    assert {"nodes", "edges", "modules", "stats", "warnings"} <= set(doc)
+    assert "torch.Size" in err or "torch.Size" in doc["log"]
+    first = doc["stats"][next(iter(doc["stats"]))]
+    assert len(first["histogram"]["edges"]) == len(first["histogram"]["counts"]) + 1
+
+
+def test_inspect_json_mlp_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "inspect", str(SAMPLES / "mlp.py"), "--json", "--no-histograms")
+    assert code == 0
+    doc = json.loads(out)
+    nodes = {n["id"]: n for n in doc["nodes"]}
+    addmm = [n for n in nodes.values() if n["op"] == "addmm"]
+    assert [n["module"] for n in addmm] == ["layer1", "layer2"]
+    assert addmm[0]["source"]["file"].endswith("mlp.py") and addmm[0]["source"]["line"] > 0
+    assert {e["source"] for e in doc["edges"]} <= set(nodes)
+    assert "histogram" not in doc["stats"]["module:layer1"]
+    layer1 = next(m for m in doc["modules"] if m["path"] == "layer1")
+    assert layer1["input_shapes"] == [[16, 20]] and layer1["output_shapes"] == [[16, 64]]
+
+
+def test_inspect_no_grad_has_no_graph(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "inspect", str(SAMPLES / "mlp.py"), "--mode", "no_grad")
+    assert code == 0
+    assert "autograd graph: 0 nodes" in out
+    assert "layer1: (16, 20) → (16, 64)" in out
+
+
+def test_inspect_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "inspect", str(SAMPLES / "dead_relu.py"))
+    assert "units are zero for every sample" in out
+    _, out, _ = run(capsys, "inspect", str(SAMPLES / "nan_inf.py"))
+    assert "first NaN" in out
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda d: d / "missing.py", "no such file"),
+        (lambda d: d, "directory"),
+        (lambda d: _write(d / "empty.py", ""), "empty"),
+        (lambda d: _write(d / "broken.py", "def build_model(:\n"), "syntax"),
+        (lambda d: _write(d / "notes.txt", "hello world\n"), "not a model"),
+    ],
+)
+def test_inspect_bad_input_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, make, words: str
+) -> None:
+    path = make(tmp_path)
+    code, out, err = run(capsys, "inspect", str(path))
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("graphviewer: error: ")
+    assert path.name in lines[0]
+    assert words in lines[0].lower()
+    assert "Traceback" not in err
+
+
+def test_inspect_forward_error_names_the_user_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "inspect", str(SAMPLES / "forward_raises.py"))
+    assert code == 2
+    assert "forward_raises.py:" in err and "RuntimeError" in err
+    assert "Traceback" not in err
+
+
+def test_python_m_graphviewer_json_pipes(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "graphviewer", "inspect", str(SAMPLES / "mlp.py"), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["name"] == "mlp"
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
