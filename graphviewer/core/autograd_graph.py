@@ -55,15 +55,17 @@ def walk_autograd_graph(
     *,
     notes: Mapping[Any, NodeNote] | None = None,
     param_names: Mapping[int, str] | None = None,
+    leaf_names: Mapping[int, str] | None = None,
     check: Callable[[], None] | None = None,
 ) -> WalkResult:
     """Walk the autograd graph from `roots` (grad_fn nodes) and return it with the roots' ids.
 
     `notes` maps grad_fn nodes to the module/source the capture recorded; `param_names` maps
-    `id(parameter)` to its dotted name; `check` is called every few thousand nodes (to cancel).
+    `id(parameter)` to its dotted name; `leaf_names` names other leaf tensors (a script's `x`);
+    `check` is called every few thousand nodes (to cancel).
     """
     with gc_paused():
-        return _walk(roots, notes or {}, param_names or {}, check)
+        return _walk(roots, notes or {}, param_names or {}, leaf_names or {}, check)
 
 
 @contextlib.contextmanager
@@ -83,6 +85,7 @@ def _walk(
     roots: Sequence[Any],
     notes: Mapping[Any, NodeNote],
     param_names: Mapping[int, str],
+    leaf_names: Mapping[int, str],
     check: Callable[[], None] | None,
 ) -> WalkResult:
     """The walk proper; see `walk_autograd_graph`."""
@@ -123,7 +126,14 @@ def _walk(
     metas = [_output_metadata(fn) for fn in order]
     graph = nx.DiGraph()
     graph.add_nodes_from(
-        (ids[i], {"node": _describe(order[i], ids[i], metas[i], i in root_set, notes, param_names)})
+        (
+            ids[i],
+            {
+                "node": _describe(
+                    order[i], ids[i], metas[i], i in root_set, notes, param_names, leaf_names
+                )
+            },
+        )
         for i in rank
     )
     edge_attrs: dict[tuple[str, str], dict[str, Any]] = {}
@@ -171,6 +181,7 @@ def _describe(
     is_root: bool,
     notes: Mapping[Any, NodeNote],
     param_names: Mapping[int, str],
+    leaf_names: Mapping[int, str],
 ) -> GraphNode:
     cls = type(fn).__name__
     note = notes.get(fn)
@@ -183,7 +194,7 @@ def _describe(
         shape, dtype = meta[0]
         param = param_names.get(id(var))
         kind = "param" if param is not None else "input"
-        op = param if param is not None else "input"
+        op = param if param is not None else leaf_names.get(id(var), "input")
         module = param.rsplit(".", 1)[0] if param and "." in param else ""
         return GraphNode(node_id, kind, cls, op, module, shape, dtype, (), param, None, -1)
     if meta:

@@ -86,7 +86,7 @@ def capture_graph(
         yield Progress("walking graph")
         start = time.perf_counter()
         graph, out_ids, _ = walk_autograd_graph(
-            _grad_fns(spec.output), check=cancel.raise_if_cancelled
+            _grad_fns(spec.output), leaf_names=spec.tensor_names, check=cancel.raise_if_cancelled
         )
         timings["walk"] = time.perf_counter() - start
         return GraphSnapshot(spec.name, mode, source, graph, {}, {}, out_ids, (), timings, spec.log)

@@ -152,7 +152,7 @@ def _from_script(
     """A tutorial-style script: its model and an input it accepts, or an autograd output."""
     if request.output_name is not None and request.model_name is None:
         _, output = discover.find_output(namespace, request.output_name)  # type: ignore[misc]
-        return {"output": output, "kind": "autograd"}
+        return {"output": output, "kind": "autograd", "tensor_names": _leaf_names(namespace)}
     picked = discover.pick_model(namespace, request.model_name)
     if picked is None:
         found = discover.find_output(namespace, None)
@@ -162,7 +162,7 @@ def _from_script(
                 "example_input() (see README)",
                 hint=_uninstantiated_hint(namespace),
             )
-        return {"output": found[1], "kind": "autograd"}
+        return {"output": found[1], "kind": "autograd", "tensor_names": _leaf_names(namespace)}
     name, model = picked
     inputs, problem = discover.find_input(model, namespace, request.input_name, cancel)
     if inputs is None:
@@ -170,6 +170,17 @@ def _from_script(
             raise discover.needs_input(name, model, problem)
         inputs = (discover.make_input(request.input_shape, request.input_dtype),), {}
     return {"model": model, "args": inputs[0], "kwargs": inputs[1], "kind": "script"}
+
+
+def _leaf_names(namespace: Mapping[str, Any]) -> dict[int, str]:
+    """id → variable name of the script's leaf tensors that require grad (`x`, `w`, `b`)."""
+    import torch
+
+    names: dict[int, str] = {}
+    for name, value in namespace.items():
+        if isinstance(value, torch.Tensor) and value.is_leaf and value.requires_grad:
+            names.setdefault(id(value), name)
+    return names
 
 
 def _uninstantiated_hint(namespace: Mapping[str, Any]) -> str:

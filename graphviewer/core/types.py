@@ -46,6 +46,8 @@ class ModelSpec:
     # module-level GRAPHVIEWER_* constants of a .py file: hints for capture, e.g.
     # {"GRAPHVIEWER_DISABLE_MKLDNN": True} asks for an unrolled (non-fused) LSTM graph
     hints: Mapping[str, Any] = field(default_factory=dict)
+    # id(tensor) -> the user's variable name, for leaf tensors a script names (`x`, `w`, `b`)
+    tensor_names: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -288,3 +288,14 @@ def test_capture_tuple_and_dict_outputs() -> None:
     snap = graphviewer.capture(Two(), torch.randn(2, 3))
     assert len(snap.output_ids) == 2
     assert {snap.nodes[i].op for i in snap.output_ids} == {"relu", "tanh"}
+
+
+def test_capture_autograd_script_names_its_leaves() -> None:
+    from graphviewer.core.model_file import load_model_file
+
+    samples = __import__("pathlib").Path(__file__).resolve().parents[2] / "samples"
+    snap = run_job(capture_graph(load_model_file(samples / "autograd_scalar.py")))
+    leaves = {n.op for n in snap.nodes.values() if n.kind == "input"}
+    assert leaves == {"x", "w", "b"}
+    (out,) = snap.output_ids
+    assert snap.nodes[out].op == "pow"
