@@ -1,0 +1,110 @@
+"""The window's jobs: open a model (load → capture → lay out) and re-lay out after a collapse.
+
+Plain generators over core, Qt-free, run by `ui.worker.JobWorker`. What they return is frozen
+(`OpenedGraph`) so it can cross from the worker thread to the GUI.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from graphviewer.core.jobs import CancelToken, Job, Progress
+from graphviewer.core.types import GraphSnapshot, Layout, Mode, ModelSpec
+
+Measure = Callable[[str], tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """What to open and how: a file (or a live model's spec), the mode, trust, an input shape."""
+
+    path: Path | None
+    mode: Mode = "train"
+    trust: bool = False
+    input_shape: tuple[int, ...] | None = None
+    spec: ModelSpec | None = None  # a live model from `graphviewer.show`; None for a file
+    collapsed: frozenset[str] | None = None  # None: the layout engine's default depth
+
+    @property
+    def title(self) -> str:
+        if self.path is not None:
+            return self.path.name
+        return self.spec.name if self.spec is not None else "untitled"
+
+    def with_mode(self, mode: Mode) -> OpenRequest:
+        return replace(self, mode=mode)
+
+
+@dataclass(frozen=True)
+class OpenedGraph:
+    """One opened model as the window shows it: the request, its snapshot and its layout."""
+
+    request: OpenRequest
+    snapshot: GraphSnapshot
+    layout: Layout
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+
+    def with_layout(self, layout: Layout) -> OpenedGraph:
+        return replace(self, layout=layout, request=replace(self.request, collapsed=None))
+
+
+def open_model(
+    request: OpenRequest,
+    measure: Measure | None,
+    cancel: CancelToken,
+    report: Callable[[Progress], None],
+) -> Job[OpenedGraph]:
+    """Load the file (unless the request holds a live spec), capture one pass, lay it out."""
+    from graphviewer.core.capture import capture_graph
+    from graphviewer.core.model_file import load_model_file
+
+    timings: dict[str, float] = {}
+    spec = request.spec
+    if spec is None:
+        assert request.path is not None
+        yield Progress("loading")
+        start = time.perf_counter()
+        spec = load_model_file(
+            request.path,
+            trust=request.trust,
+            input_shape=request.input_shape,
+            cancel=cancel,
+            stdout=io.StringIO(),  # the script's prints land in spec.log, not on a terminal
+        )
+        timings["load"] = time.perf_counter() - start
+    cancel.raise_if_cancelled()
+    snapshot = yield from capture_graph(spec, request.mode, cancel=cancel, report=report)
+    del spec  # the live model stays in the request only for `graphviewer.show`
+    timings.update(snapshot.timings)
+    layout = yield from lay_out(snapshot, request.collapsed, None, measure, cancel)
+    timings["layout"] = layout.seconds
+    return OpenedGraph(request, snapshot, layout, timings)
+
+
+def lay_out(
+    snapshot: GraphSnapshot,
+    collapsed: frozenset[str] | None,
+    previous: Layout | None,
+    measure: Measure | None,
+    cancel: CancelToken,
+) -> Job[Layout]:
+    """Lay out `snapshot` with `collapsed` modules (None: the default depth), near `previous`."""
+    from graphviewer.core.layout import default_collapsed, layout_graph
+
+    yield Progress("laying out")
+    cancel.raise_if_cancelled()
+    if collapsed is None:
+        collapsed = frozenset(default_collapsed(snapshot.graph, snapshot.modules))
+    else:  # a reload may have renamed or removed modules
+        collapsed = frozenset(p for p in collapsed if p in snapshot.modules)
+    start = time.perf_counter()
+    layout = layout_graph(
+        snapshot.graph, snapshot.modules, collapsed=collapsed, measure=measure, previous=previous
+    )
+    if not layout.seconds:
+        layout = replace(layout, seconds=time.perf_counter() - start)
+    return layout

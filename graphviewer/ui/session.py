@@ -1,0 +1,151 @@
+"""The model the window shows: opens, reloads, re-captures and re-lays it out through workers.
+
+`ModelSession` holds the last good `OpenedGraph`; a failed open leaves it in place, so the graph
+on screen stays usable under the error. Opening (load → capture → layout) and re-layout after a
+collapse run on separate `JobWorker`s: the old graph can still be folded while a new one loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from graphviewer.core.errors import NeedsInputError, UntrustedFileError
+from graphviewer.core.jobs import CancelToken, Job, Progress
+from graphviewer.core.types import Layout, Mode
+from graphviewer.ui.jobs import Measure, OpenedGraph, OpenRequest, lay_out, open_model
+from graphviewer.ui.worker import JobWorker
+
+
+class ModelSession(QObject):
+    """Runs the window's jobs and remembers the graph on screen; all signals on the GUI thread."""
+
+    loading = Signal(object)  # OpenRequest: a job started
+    progress = Signal(object)  # Progress
+    opened = Signal(object)  # OpenedGraph: a new snapshot and layout
+    relaid = Signal(object, str)  # OpenedGraph with a new layout; the item to keep in place
+    failed = Signal(object, object)  # OpenRequest, the exception
+    needs_trust = Signal(object)  # OpenRequest of an untrusted pickle
+    needs_input = Signal(object, str)  # OpenRequest, the loader's hint ("16,20")
+    cancelled = Signal()
+    stuck = Signal(str)
+    idle = Signal()  # no open job running any more (done, failed or cancelled)
+
+    def __init__(self, measure: Measure | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._measure = measure
+        self.current: OpenedGraph | None = None
+        self._pending: OpenRequest | None = None
+        self._anchor = ""
+        self._opener = JobWorker(self)
+        self._layouter = JobWorker(self)
+        self._opener.progress.connect(self._on_opener_progress)
+        self._opener.finished.connect(self._on_opener_finished)
+        self._opener.failed.connect(self._on_opener_failed)
+        self._opener.cancelled.connect(self._on_opener_cancelled)
+        self._opener.stuck.connect(self._on_opener_stuck)
+        self._layouter.finished.connect(self._on_layouter_finished)
+        self._layouter.failed.connect(self._on_layouter_failed)
+
+    @property
+    def busy(self) -> bool:
+        return self._opener.busy
+
+    @property
+    def pending(self) -> OpenRequest | None:
+        """The request being opened right now, if any."""
+        return self._pending
+
+    def set_measure(self, measure: Measure | None) -> None:
+        self._measure = measure
+
+    # -- requests ------------------------------------------------------------------------------
+    def open(self, request: OpenRequest) -> None:
+        """Open a file or live model in a worker; a running open is cancelled first."""
+        self._pending = request
+        measure = self._measure
+        self._layouter.cancel()
+        self.loading.emit(request)
+        self._opener.submit(
+            lambda cancel, report: open_model(request, measure, cancel, report),
+            name="graphviewer-open",
+        )
+
+    def open_path(self, path: Path, mode: Mode = "train") -> None:
+        self.open(OpenRequest(path=Path(path), mode=mode))
+
+    def reload(self) -> None:
+        """Open the current model again (same mode, trust and folding)."""
+        if self.current is not None:
+            self.open(replace(self.current.request, collapsed=self.current.layout.collapsed))
+
+    def set_mode(self, mode: Mode) -> None:
+        """Capture the current model again in another mode, keeping what is folded."""
+        if self.current is not None and self.current.request.mode != mode:
+            request = self.current.request.with_mode(mode)
+            self.open(replace(request, collapsed=self.current.layout.collapsed))
+
+    def set_collapsed(self, collapsed: frozenset[str], anchor: str = "") -> None:
+        """Lay the current graph out again with `collapsed` modules; `anchor` stays in place."""
+        current = self.current
+        if current is None:
+            return
+        self._anchor = anchor
+        measure = self._measure
+
+        def job(cancel: CancelToken, _report: object) -> Job[tuple[object, Layout]]:
+            snapshot = current.snapshot
+            layout = yield from lay_out(snapshot, collapsed, current.layout, measure, cancel)
+            return snapshot, layout
+
+        self._layouter.submit(job, name="graphviewer-layout")
+
+    def cancel(self) -> None:
+        self._opener.cancel()
+
+    def wait_idle(self, timeout_s: float = 5.0) -> bool:
+        return self._opener.wait_idle(timeout_s) and self._layouter.wait_idle(timeout_s)
+
+    # -- worker signals ------------------------------------------------------------------------
+    def _on_opener_progress(self, _job: int, progress: Progress) -> None:
+        self.progress.emit(progress)
+
+    def _on_opener_finished(self, _job: int, result: OpenedGraph) -> None:
+        self._pending = None
+        self.current = result
+        self.opened.emit(result)
+        self.idle.emit()
+
+    def _on_opener_failed(self, _job: int, error: BaseException) -> None:
+        request, self._pending = self._pending, None
+        if isinstance(error, UntrustedFileError) and request is not None:
+            self.needs_trust.emit(request)
+        elif isinstance(error, NeedsInputError) and request is not None:
+            self.needs_input.emit(request, error.hint.removeprefix("pass --input-shape "))
+        else:
+            self.failed.emit(request, error)
+        self.idle.emit()
+
+    def _on_opener_cancelled(self, _job: int) -> None:
+        if self._opener.busy:  # superseded by a newer open: that one is still running
+            return
+        self._pending = None
+        self.cancelled.emit()
+        self.idle.emit()
+
+    def _on_opener_stuck(self, _job: int, why: str) -> None:
+        self.stuck.emit(why)
+
+    def _on_layouter_finished(self, _job: int, value: tuple[object, Layout]) -> None:
+        snapshot, layout = value
+        current = self.current
+        if current is None or current.snapshot is not snapshot:
+            return  # laid out a graph that has been replaced since
+        result = current.with_layout(layout)
+        self.current = result
+        self.relaid.emit(result, self._anchor)
+
+    def _on_layouter_failed(self, _job: int, error: BaseException) -> None:
+        self.failed.emit(None, error)
