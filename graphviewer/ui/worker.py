@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from graphviewer.core.errors import Cancelled
 from graphviewer.core.jobs import CancelToken, Job, Progress, drive, start_deep_thread
@@ -119,11 +119,15 @@ class JobWorker(QObject):
         QTimer.singleShot(self._grace_ms, lambda: self._interrupt(run))
 
     def wait_idle(self, timeout_s: float = 5.0) -> bool:
-        """Block until every job thread has ended (for shutdown and tests); True if they did."""
+        """Wait, processing events, until every job thread has ended; True if they all did.
+
+        Events keep flowing so that the interrupt timers of a cancelled job still fire.
+        """
         deadline = time.monotonic() + timeout_s
         while any(not r.ended for r in self._alive.values()):
             if time.monotonic() > deadline:
                 return False
+            QCoreApplication.processEvents()
             time.sleep(0.01)
         return True
 

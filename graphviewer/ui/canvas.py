@@ -1,0 +1,283 @@
+"""The zoomable canvas: one widget that asks `render.scene.GraphScene` to paint what is visible.
+
+The view is a scale and an offset (screen = scene × scale + offset). Wheel zooms around the
+cursor, a left drag pans, a click selects (node, module group or edge), a double-click asks to
+fold or unfold a module. Painting is the scene's job: it culls to the visible rectangle and
+chooses the level of detail from the scale. When the graph is laid out again after a fold, the
+view is shifted so that the folded module stays where it was on screen.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from graphviewer.core.report import format_shapes
+from graphviewer.core.types import GraphSnapshot, Layout
+from graphviewer.render.scene import GraphScene, Hit, ViewState
+from graphviewer.render.theme import Theme
+from graphviewer.ui.graph_items import anchor_box, item_box, module_of_item
+from graphviewer.ui.minimap import Minimap
+
+MIN_SCALE, MAX_SCALE = 0.005, 8.0
+ZOOM_STEP = 1.25
+_DRAG_PX = 4
+
+
+class GraphCanvas(QWidget):
+    """Shows one laid-out graph; emits what the user clicks, double-clicks and how far they zoom."""
+
+    clicked = Signal(object)  # Hit | None: a click selects it (None: empty space)
+    activated = Signal(object)  # Hit: double-click (fold/unfold a module)
+    view_changed = Signal()  # scale or offset changed
+    painted = Signal(float)  # seconds the last frame with a graph took to paint
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMinimumSize(200, 150)
+        self._theme = theme
+        self.snapshot: GraphSnapshot | None = None
+        self.layout_: Layout | None = None
+        self.scene: GraphScene | None = None
+        self.state = ViewState(frozenset(), frozenset())
+        self.scale = 1.0
+        self.offset = QPointF(0, 0)
+        self._press: QPoint | None = None
+        self._press_offset = QPointF()
+        self._dragging = False
+        self._empty_text = ""
+        self.minimap = Minimap(self)
+        self.minimap.pan_requested.connect(self.center_at)
+
+    # -- content -------------------------------------------------------------------------------
+    def set_graph(
+        self, snapshot: GraphSnapshot, layout: Layout, *, keep_module: str | None = None
+    ) -> None:
+        """Show `layout` of `snapshot`; fit it, or keep module `keep_module` where it was."""
+        before = self._screen_anchor(keep_module) if keep_module is not None else None
+        self.snapshot, self.layout_ = snapshot, layout
+        self.scene = GraphScene(snapshot, layout, self._theme)
+        self.minimap.set_scene(self.scene)
+        if before is not None and keep_module is not None:
+            box = anchor_box(layout, keep_module)
+            if box is not None:
+                # The module's top-centre stays under the same screen point.
+                self.offset = before - QPointF(box[0] + box[2] / 2, box[1]) * self.scale
+            else:
+                self.fit()
+        else:
+            self.fit()
+        self._changed()
+
+    def clear_graph(self, text: str = "") -> None:
+        self.snapshot = self.layout_ = self.scene = None
+        self._empty_text = text
+        self.minimap.set_scene(None)
+        self.update()
+
+    def set_empty_text(self, text: str) -> None:
+        """The message shown when the graph has no nodes (e.g. under no_grad)."""
+        self._empty_text = text
+        self.update()
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        if self.snapshot is not None and self.layout_ is not None:
+            self.scene = GraphScene(self.snapshot, self.layout_, theme)
+            self.minimap.set_scene(self.scene)
+        self.update()
+
+    def set_state(self, state: ViewState) -> None:
+        self.state = state
+        self.update()
+
+    # -- view ----------------------------------------------------------------------------------
+    def visible_rect(self) -> QRectF:
+        """The part of the scene on screen, in scene coordinates."""
+        return QRectF(-self.offset / self.scale, self.size().toSizeF() / self.scale)
+
+    def to_scene(self, point: QPointF) -> QPointF:
+        return (point - self.offset) / self.scale
+
+    def fit(self) -> None:
+        """Zoom and pan so the whole graph is visible (never beyond 100 %)."""
+        if self.scene is None:
+            return
+        self.show_rect(self.scene.bounds, max_scale=1.0)
+
+    def show_rect(self, rect: QRectF, *, max_scale: float = MAX_SCALE, margin: float = 24) -> None:
+        """Zoom to fit `rect` (scene coordinates) in the view, centred."""
+        w, h = max(self.width() - 2 * margin, 10), max(self.height() - 2 * margin, 10)
+        scale = min(w / max(rect.width(), 1), h / max(rect.height(), 1), max_scale)
+        self.scale = min(max(scale, MIN_SCALE), MAX_SCALE)
+        self.center_at(rect.center())
+
+    def focus_rect(self, rect: QRectF, *, min_scale: float = 0.6) -> None:
+        """Bring `rect` into the middle of the view, zooming in until it is readable."""
+        if self.scale < min_scale:
+            self.scale = min_scale
+        if rect.width() * self.scale > self.width() or rect.height() * self.scale > self.height():
+            self.show_rect(rect)
+            return
+        self.center_at(rect.center())
+
+    def center_at(self, point: QPointF) -> None:
+        self.offset = QPointF(self.width() / 2, self.height() / 2) - point * self.scale
+        self._changed()
+
+    def zoom_by(self, factor: float, around: QPointF | None = None) -> None:
+        """Zoom by `factor`, keeping the scene point under `around` (default: centre) in place."""
+        around = around if around is not None else QPointF(self.width() / 2, self.height() / 2)
+        fixed = self.to_scene(around)
+        self.scale = min(max(self.scale * factor, MIN_SCALE), MAX_SCALE)
+        self.offset = around - fixed * self.scale
+        self._changed()
+
+    def zoom_in(self) -> None:
+        self.zoom_by(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(1 / ZOOM_STEP)
+
+    def box_rect(self, key: str) -> QRectF | None:
+        """The scene rectangle of a drawn item id or an expanded group's module path."""
+        box = item_box(self.layout_, key) if self.layout_ is not None else None
+        return QRectF(*box) if box is not None else None
+
+    def _screen_anchor(self, module: str) -> QPointF | None:
+        box = anchor_box(self.layout_, module) if self.layout_ is not None else None
+        if box is None:
+            return None
+        return QPointF(box[0] + box[2] / 2, box[1]) * self.scale + self.offset
+
+    def _changed(self) -> None:
+        self.minimap.set_view(self.visible_rect(), self.scale)
+        self.view_changed.emit()
+        self.update()
+
+    # -- Qt overrides --------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(self._theme.background))
+        if self.scene is None or not self.layout_ or not len(self.layout_.items):
+            if self._empty_text:
+                painter.setPen(QColor(self._theme.text))
+                painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._empty_text)
+            painter.end()
+            return
+        start = time.perf_counter()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.scale > 0.3)
+        painter.translate(self.offset)
+        painter.scale(self.scale, self.scale)
+        self.scene.paint(painter, self.visible_rect(), self.scale, self.state)
+        painter.end()
+        self.painted.emit(time.perf_counter() - start)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        old = event.oldSize()
+        if old.isValid() and old.width() > 0:  # keep the centre where it was
+            centre = self.to_scene(QPointF(old.width() / 2, old.height() / 2))
+            self.center_at(centre)
+        self.minimap.place()
+        super().resizeEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        if delta:
+            self.zoom_by(1.0015**delta, event.position())
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
+            self._press = event.position().toPoint()
+            self._press_offset = QPointF(self.offset)
+            self._dragging = False
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._press is not None:
+            moved = event.position().toPoint() - self._press
+            if self._dragging or moved.manhattanLength() > _DRAG_PX:
+                self._dragging = True
+                self.setCursor(Qt.CursorShape.ClosedHandCursor)
+                self.offset = self._press_offset + QPointF(moved)
+                self._changed()
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        click = self._press is not None and not self._dragging
+        if click and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.hit_at(event.position()))
+        self._press = None
+        self._dragging = False
+        self.unsetCursor()
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        hit = self.hit_at(event.position())
+        if hit is not None:
+            self.activated.emit(hit)
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        step = 60.0
+        moves = {
+            Qt.Key.Key_Left: QPointF(step, 0),
+            Qt.Key.Key_Right: QPointF(-step, 0),
+            Qt.Key.Key_Up: QPointF(0, step),
+            Qt.Key.Key_Down: QPointF(0, -step),
+        }
+        if event.key() in moves:
+            self.offset += moves[Qt.Key(event.key())]
+            self._changed()
+            return
+        super().keyPressEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            pos = event.position() if hasattr(event, "position") else QPointF(event.pos())
+            text = self.tooltip_at(QPointF(pos))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+    # -- hits ----------------------------------------------------------------------------------
+    def hit_at(self, point: QPointF) -> Hit | None:
+        """What is under the widget point `point`."""
+        if self.scene is None:
+            return None
+        return self.scene.hit_test(self.to_scene(point))
+
+    def tooltip_at(self, point: QPointF) -> str:
+        hit = self.hit_at(point)
+        snap = self.snapshot
+        if hit is None or snap is None:
+            return ""
+        module = module_of_item(hit.id) if hit.kind != "group" else hit.id
+        if module is not None and module in snap.modules:
+            info = snap.modules[module]
+            shapes = f"{format_shapes(info.input_shapes)} → {format_shapes(info.output_shapes)}"
+            return f"{module or '(root)'}: {info.class_name}\n{shapes}"
+        if hit.kind == "node" and hit.id in snap.graph:
+            node = snap.node(hit.id)
+            shape = format_shapes((node.shape,)) if node.shape is not None else ""
+            where = f"\n{node.module}" if node.module else ""
+            return f"{node.op} {shape}{where}"
+        return ""

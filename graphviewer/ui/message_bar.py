@@ -1,0 +1,73 @@
+"""A bar above the canvas for what the user should read now: an error, or "file changed"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+from graphviewer.ui.icons import icon
+
+_STYLES = {
+    "error": "background:#fbe3e3; color:#5c1a1a; border-bottom:1px solid #e0a0a0;",
+    "info": "background:#e6f0fb; color:#1a3a5c; border-bottom:1px solid #a0c0e0;",
+}
+
+
+class MessageBar(QFrame):
+    """One message with optional action buttons; hidden until `show_message`."""
+
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = ""
+        self._label = QLabel(self)
+        self._label.setWordWrap(True)
+        self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._actions = QHBoxLayout()
+        close = QToolButton(self)
+        close.setIcon(icon("close"))
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self._on_close_clicked)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self._label, 1)
+        layout.addLayout(self._actions)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.hide()
+
+    def show_message(
+        self, kind: str, html: str, actions: tuple[tuple[str, Callable[[], None]], ...] = ()
+    ) -> None:
+        """Show `html` styled as `kind` ("error" or "info") with buttons (label, callback)."""
+        self.kind = kind
+        self.setStyleSheet(f"MessageBar {{{_STYLES.get(kind, '')}}} QLabel {{ color: inherit; }}")
+        self._label.setText(html)
+        while self._actions.count():
+            item = self._actions.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for label, callback in actions:
+            button = QPushButton(label, self)
+            button.clicked.connect(callback)
+            self._actions.addWidget(button)
+        self.show()
+
+    def text(self) -> str:
+        """The message as plain text (for tests)."""
+        from PySide6.QtGui import QTextDocument
+
+        doc = QTextDocument()
+        doc.setHtml(self._label.text())
+        return doc.toPlainText()
+
+    def clear(self) -> None:
+        self.kind = ""
+        self.hide()
+
+    def _on_close_clicked(self) -> None:
+        self.clear()
+        self.dismissed.emit()
