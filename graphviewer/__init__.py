@@ -29,4 +29,11 @@ def capture(
     return capture_model(model, inputs, mode, stats=stats)
 
 
-__all__ = ["__version__", "capture"]
+def show(model: torch.nn.Module, inputs: Any, mode: Mode = "train") -> None:
+    """Open the graphviewer window on `model` run on `inputs`; block until it is closed."""
+    from graphviewer.ui.app import show_model
+
+    show_model(model, inputs, mode)
+
+
+__all__ = ["__version__", "capture", "show"]

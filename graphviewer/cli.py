@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if _wants_window(argv):
+        return _window(argv)
     args = build_parser().parse_args(argv)
     if args.command is None:
         build_parser().print_help()
@@ -179,6 +182,32 @@ def _layout_json(snapshot: Any, args: argparse.Namespace) -> dict[str, Any]:
         else default_collapsed(snapshot.graph, snapshot.modules, depth=depth)
     )
     return layout_to_json(layout_graph(snapshot.graph, snapshot.modules, collapsed=collapsed))
+
+
+def _wants_window(argv: list[str]) -> bool:
+    """`graphviewer` and `graphviewer FILE` open the window; commands and --help do not."""
+    if argv and argv[0] in ("-h", "--help", "--version"):
+        return False
+    parser = build_parser()
+    commands = next(
+        a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+    )
+    return not argv or argv[0] not in commands
+
+
+def _window(argv: list[str]) -> int:
+    """`graphviewer [FILE]`: the desktop window, on FILE if given."""
+    parser = argparse.ArgumentParser(
+        prog="graphviewer", description="Open the graphviewer window (on FILE if given)."
+    )
+    parser.add_argument("file", nargs="?", help="a model file to open")
+    parser.add_argument("--mode", choices=("train", "eval", "no_grad"), default="train")
+    parser.add_argument("--trust", action="store_true", help="open a full pickle without asking")
+    parser.add_argument("--input-shape", type=_shape, metavar="16,20")
+    args = parser.parse_args(argv)
+    from graphviewer.ui.app import run_window
+
+    return run_window(args.file, mode=args.mode, trust=args.trust, input_shape=args.input_shape)
 
 
 def _version() -> str:
