@@ -55,9 +55,7 @@ def _action(
 
 
 def _keys_text(action: QAction) -> str:
-    return ", ".join(
-        k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()
-    )
+    return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
 
 
 def build_actions(window: QMainWindow) -> Actions:

@@ -96,7 +96,7 @@ class Inspector(QObject):
         source = node.source
         self._show_source(source.file if source else None, source.line if source else 0)
         item = drawn_item(snap, layout, node_id) or node_id
-        self._apply(frozenset({item}), frozenset())
+        self._apply(frozenset({item}), self.highlighted)
         if zoom:
             self._zoom_to([item])
 
@@ -109,7 +109,7 @@ class Inspector(QObject):
         self.details.show_html(module_html(snap, snap.modules[module], collapsed))
         self.tree.select_path(module)
         key = module_key(layout, module)
-        self._apply(frozenset({key}), frozenset())
+        self._apply(frozenset({key}), self.highlighted)
         if zoom:
             self._zoom_to([key])
 
@@ -125,7 +125,7 @@ class Inspector(QObject):
         self.details.show_html(extra + node_html(snap, node))
         self.tree.select_path(node.module if node.module in snap.modules else None)
         items = {drawn_item(snap, layout, n) or n for n in ids}
-        self._apply(frozenset(items), frozenset())
+        self._apply(frozenset(items), self.highlighted)
         if zoom:
             self._zoom_to(items)
 

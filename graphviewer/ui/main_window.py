@@ -289,6 +289,9 @@ class MainWindow(QMainWindow):
 
     def _on_canvas_activated(self, hit: Hit) -> None:
         module = hit.id if hit.kind == "group" else module_of_item(hit.id)
+        current = self.session.current
+        if module is None and hit.kind == "node" and current and hit.id in current.snapshot.graph:
+            module = current.snapshot.node(hit.id).module or None  # fold the node's module
         if module is not None:
             self._toggle_fold(module)
 
