@@ -189,9 +189,7 @@ def _wants_window(argv: list[str]) -> bool:
     if argv and argv[0] in ("-h", "--help", "--version"):
         return False
     parser = build_parser()
-    commands = next(
-        a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)
-    )
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return not argv or argv[0] not in commands
 
 
@@ -204,10 +202,20 @@ def _window(argv: list[str]) -> int:
     parser.add_argument("--mode", choices=("train", "eval", "no_grad"), default="train")
     parser.add_argument("--trust", action="store_true", help="open a full pickle without asking")
     parser.add_argument("--input-shape", type=_shape, metavar="16,20")
+    depth = parser.add_mutually_exclusive_group()
+    depth.add_argument("--depth", type=int, metavar="N", help="module depth shown expanded")
+    depth.add_argument("--expand", choices=("all",), help="open with every module expanded")
     args = parser.parse_args(argv)
     from graphviewer.ui.app import run_window
 
-    return run_window(args.file, mode=args.mode, trust=args.trust, input_shape=args.input_shape)
+    return run_window(
+        args.file,
+        mode=args.mode,
+        trust=args.trust,
+        input_shape=args.input_shape,
+        depth=args.depth,
+        expand_all=args.expand == "all",
+    )
 
 
 def _version() -> str:

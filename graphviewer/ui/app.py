@@ -75,6 +75,8 @@ def run_window(
     mode: Mode = "train",
     trust: bool = False,
     input_shape: tuple[int, ...] | None = None,
+    depth: int | None = None,
+    expand_all: bool = False,
 ) -> int:
     """Open the window (on `path` if given) and run until it closes; the exit status."""
     from graphviewer.ui.jobs import OpenRequest
@@ -83,7 +85,14 @@ def run_window(
     window = make_window()
     window.show()
     if path:
-        request = OpenRequest(Path(path).expanduser().resolve(), mode, trust, input_shape)
+        request = OpenRequest(
+            Path(path).expanduser().resolve(),
+            mode,
+            trust,
+            input_shape,
+            collapsed=frozenset() if expand_all else None,
+            depth=depth,
+        )
         window.open_request(request)
     status = app.exec()
     window.session.cancel()

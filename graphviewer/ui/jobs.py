@@ -28,6 +28,7 @@ class OpenRequest:
     input_shape: tuple[int, ...] | None = None
     spec: ModelSpec | None = None  # a live model from `graphviewer.show`; None for a file
     collapsed: frozenset[str] | None = None  # None: the layout engine's default depth
+    depth: int | None = None  # the expansion depth when `collapsed` is None (None: default)
 
     @property
     def title(self) -> str:
@@ -80,7 +81,9 @@ def open_model(
     snapshot = yield from capture_graph(spec, request.mode, cancel=cancel, report=report)
     del spec  # the live model stays in the request only for `graphviewer.show`
     timings.update(snapshot.timings)
-    layout = yield from lay_out(snapshot, request.collapsed, None, measure, cancel)
+    layout = yield from lay_out(
+        snapshot, request.collapsed, None, measure, cancel, depth=request.depth
+    )
     timings["layout"] = layout.seconds
     return OpenedGraph(request, snapshot, layout, timings)
 
@@ -91,14 +94,16 @@ def lay_out(
     previous: Layout | None,
     measure: Measure | None,
     cancel: CancelToken,
+    *,
+    depth: int | None = None,
 ) -> Job[Layout]:
-    """Lay out `snapshot` with `collapsed` modules (None: the default depth), near `previous`."""
+    """Lay out `snapshot` with `collapsed` modules (None: fold below `depth`), near `previous`."""
     from graphviewer.core.layout import default_collapsed, layout_graph
 
     yield Progress("laying out")
     cancel.raise_if_cancelled()
     if collapsed is None:
-        collapsed = frozenset(default_collapsed(snapshot.graph, snapshot.modules))
+        collapsed = frozenset(default_collapsed(snapshot.graph, snapshot.modules, depth=depth))
     else:  # a reload may have renamed or removed modules
         collapsed = frozenset(p for p in collapsed if p in snapshot.modules)
     start = time.perf_counter()

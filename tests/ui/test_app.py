@@ -25,8 +25,12 @@ def test_cli_without_command_opens_the_window(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(app, "run_window", lambda *a, **k: calls.append((a, k)) or 0)
     assert main([]) == 0
     assert main(["model.py", "--mode", "eval", "--input-shape", "2,3"]) == 0
-    assert calls[0] == ((None,), {"mode": "train", "trust": False, "input_shape": None})
-    assert calls[1] == (("model.py",), {"mode": "eval", "trust": False, "input_shape": (2, 3)})
+    assert calls[0][0] == (None,)
+    assert calls[0][1]["mode"] == "train" and not calls[0][1]["expand_all"]
+    assert calls[1][0] == ("model.py",)
+    assert calls[1][1]["mode"] == "eval" and calls[1][1]["input_shape"] == (2, 3)
+    main(["model.py", "--expand", "all"])
+    assert calls[2][1]["expand_all"]
 
 
 def test_start_page_opens_a_sample(window: MainWindow, qtbot: QtBot) -> None:
