@@ -1,0 +1,392 @@
+"""The one painter of a laid-out graph: the canvas, the minimap and every export draw through it.
+
+`GraphScene` turns a `Layout` + `GraphSnapshot` into QPainter calls on any paint device. It keeps
+no widgets and no per-node objects: per-item data lives in numpy arrays, what is outside the
+visible rectangle is culled with masks, and each style of box, edge and arrowhead is drawn as one
+batched `QPainterPath` (built in one C++ call, see `render.paths`). Text is skipped where it would
+be too small to read unless the caller asks for full detail (exports).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
+
+from graphviewer.core.categories import CATEGORY_LABELS, op_category
+from graphviewer.core.types import GraphSnapshot, Layout
+from graphviewer.render import paths
+from graphviewer.render.text import (
+    SMALL_FONT_PX,
+    group_font,
+    group_text,
+    item_text,
+    node_font,
+    shape_text,
+    small_font,
+    text_measurer,
+)
+from graphviewer.render.theme import Theme
+
+__all__ = ["GraphScene", "Hit", "ViewState", "node_font", "text_measurer"]
+
+CATEGORIES: tuple[str, ...] = tuple(CATEGORY_LABELS)
+MODULE = -1  # category index of a collapsed-module item
+MIN_TEXT_PX = 5.0  # no label drawn smaller than this many device pixels
+NODE_RADIUS = 4.0
+GROUP_RADIUS = 6.0
+ARROW = 7.0
+EDGE_LABEL_MAX = 400  # shape labels drawn at most per frame
+SMALL_FONT = float(SMALL_FONT_PX)
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What the user picked: selected and highlighted item ids, and whether to skip shortcuts.
+
+    Ids are layout item ids ("n12", "module:blocks.3"), expanded groups as their module path or
+    "group:<path>", and edges as "src->dst".
+    """
+
+    selected: frozenset[str] = frozenset()
+    highlighted: frozenset[str] = frozenset()
+    full_detail: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What is under a point: a "node" (any item box), a "group" box, or an "edge"."""
+
+    kind: str
+    id: str  # item id, group module path, or "src->dst"
+    index: int  # into layout.items, layout.group_paths or the edges
+
+
+class GraphScene:
+    """Paints a laid-out graph with a QPainter onto any paint device; no widgets."""
+
+    def __init__(self, snapshot: GraphSnapshot, layout: Layout, theme: Theme) -> None:
+        self.snapshot, self.layout, self.theme = snapshot, layout, theme
+        boxes = layout.boxes.reshape(-1, 4).astype(np.float64)
+        self._boxes = boxes
+        self._x1, self._y1 = boxes[:, 0] + boxes[:, 2], boxes[:, 1] + boxes[:, 3]
+        self._gboxes = layout.group_boxes.reshape(-1, 4).astype(np.float64)
+        self._stub = np.asarray(layout.is_stub, dtype=bool)
+        graph = snapshot.graph
+        cat = np.empty(len(layout.items), dtype=np.int32)
+        for k, item in enumerate(layout.items):
+            cat[k] = (
+                CATEGORIES.index(op_category(graph.nodes[item]["node"]))
+                if item in graph
+                else MODULE
+            )
+        self._cat = cat
+        self._index: dict[str, int] = {}
+        for k, item in enumerate(layout.items):
+            if item not in self._index or not self._stub[k]:
+                self._index.setdefault(item, k)
+                if not self._stub[k]:
+                    self._index[item] = k
+        self._groups = {p: g for g, p in enumerate(layout.group_paths)}
+        self._labels: dict[int, str] = {}
+        self._edge_labels: dict[int, str] = {}
+        self._fonts = (node_font(), small_font(), group_font())
+        self._init_edges()
+        self._cache: dict[tuple[object, ...], QPainterPath] = {}
+
+    def _init_edges(self) -> None:
+        lay = self.layout
+        pts = lay.edge_points.reshape(-1, 2).astype(np.float64)
+        off = np.asarray(lay.edge_offsets, dtype=np.int64)
+        self._pts, self._off = pts, off
+        n = len(off) - 1
+        self._ebox = np.zeros((max(n, 0), 4))
+        self._seg_start = self._seg_edge = self._arrow_edges = np.zeros(0, dtype=np.int64)
+        self._arrow_tip = self._arrow_dir = np.zeros((0, 2))
+        if n <= 0 or len(pts) == 0:
+            return
+        counts = np.diff(off)
+        nonempty = counts > 0
+        starts = off[:-1][nonempty]
+        self._ebox[nonempty, 0] = np.minimum.reduceat(pts[:, 0], starts)
+        self._ebox[nonempty, 1] = np.minimum.reduceat(pts[:, 1], starts)
+        self._ebox[nonempty, 2] = np.maximum.reduceat(pts[:, 0], starts)
+        self._ebox[nonempty, 3] = np.maximum.reduceat(pts[:, 1], starts)
+        # segment k joins points k and k+1 when both belong to the same edge
+        point_edge = np.repeat(np.arange(n), counts)
+        same = point_edge[:-1] == point_edge[1:]
+        self._seg_start = np.nonzero(same)[0]
+        self._seg_edge = point_edge[:-1][same]
+        self._arrow_edges = np.nonzero(nonempty & (counts >= 2))[0]
+        self._arrow_tip = pts[off[1:][self._arrow_edges] - 1]
+        self._arrow_dir = self._arrow_tip - pts[off[1:][self._arrow_edges] - 2]
+
+    # -- geometry ------------------------------------------------------------------------------
+    @property
+    def bounds(self) -> QRectF:
+        """The rectangle holding every box, edge and group, in scene coordinates."""
+        x, y, w, h = self.layout.bounds
+        rect = QRectF(x, y, w, h)
+        if len(self._pts):
+            lo, hi = self._pts.min(axis=0), self._pts.max(axis=0)
+            rect = rect.united(QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]))
+        return rect
+
+    def item_rect(self, item_id: str) -> QRectF:
+        """The box of an item id, or of a group ("path" or "group:path"); empty when unknown."""
+        k = self._index.get(item_id)
+        if k is not None:
+            return QRectF(*self._boxes[k])
+        g = self._groups.get(item_id.removeprefix("group:"))
+        if g is not None:
+            return QRectF(*self._gboxes[g])
+        return QRectF()
+
+    def hit_test(self, point: QPointF, tolerance: float = 4.0) -> Hit | None:
+        """The node, edge or (innermost) group under `point` (scene coordinates), or None."""
+        px, py = point.x(), point.y()
+        b = self._boxes
+        inside = (b[:, 0] <= px) & (px <= self._x1) & (b[:, 1] <= py) & (py <= self._y1)
+        found = np.nonzero(inside)[0]
+        if len(found):
+            k = int(found[-1])
+            return Hit("node", self.layout.items[k], k)
+        edge = self._edge_at(px, py, tolerance)
+        if edge is not None:
+            lay = self.layout
+            src, dst = lay.items[int(lay.edge_src[edge])], lay.items[int(lay.edge_dst[edge])]
+            return Hit("edge", f"{src}->{dst}", edge)
+        g = self._gboxes
+        inside = (g[:, 0] <= px) & (px <= g[:, 0] + g[:, 2]) & (g[:, 1] <= py)
+        inside &= py <= g[:, 1] + g[:, 3]
+        found = np.nonzero(inside)[0]
+        if len(found):
+            k = int(found[np.argmax(self.layout.group_depths[found])])
+            return Hit("group", self.layout.group_paths[k], k)
+        return None
+
+    def _edge_at(self, px: float, py: float, tol: float) -> int | None:
+        if not len(self._seg_edge):
+            return None
+        a = self._pts[self._seg_start]
+        d = self._pts[self._seg_start + 1] - a
+        length2 = np.maximum((d * d).sum(axis=1), 1e-12)
+        t = np.clip(((px - a[:, 0]) * d[:, 0] + (py - a[:, 1]) * d[:, 1]) / length2, 0, 1)
+        dist2 = (a[:, 0] + t * d[:, 0] - px) ** 2 + (a[:, 1] + t * d[:, 1] - py) ** 2
+        best = int(np.argmin(dist2))
+        return int(self._seg_edge[best]) if dist2[best] <= tol * tol else None
+
+    # -- painting ------------------------------------------------------------------------------
+    def paint(self, painter: QPainter, visible: QRectF, scale: float, state: ViewState) -> None:
+        """Draw what lies in `visible` (scene coordinates) at `scale` device pixels per unit."""
+        scale = max(scale, 1e-6)
+        margin = 2 * ARROW
+        vx0, vy0 = visible.left() - margin, visible.top() - margin
+        vx1, vy1 = visible.right() + margin, visible.bottom() + margin
+        b = self._boxes
+        items = (self._x1 >= vx0) & (b[:, 0] <= vx1) & (self._y1 >= vy0) & (b[:, 1] <= vy1)
+        e = self._ebox
+        edges = (e[:, 2] >= vx0) & (e[:, 0] <= vx1) & (e[:, 3] >= vy0) & (e[:, 1] <= vy1)
+        g = self._gboxes
+        groups = (g[:, 0] + g[:, 2] >= vx0) & (g[:, 0] <= vx1)
+        groups &= (g[:, 1] + g[:, 3] >= vy0) & (g[:, 1] <= vy1)
+        everything = bool(items.all() and edges.all())
+        detail = state.full_detail
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, detail or scale > 0.25)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        self._paint_groups(painter, np.nonzero(groups)[0], scale, state)
+        self._paint_highlights(painter, state, scale)
+        self._paint_edges(painter, np.nonzero(edges)[0], scale, everything)
+        self._paint_boxes(painter, items, scale, everything)
+        self._paint_labels(painter, np.nonzero(items)[0], scale)
+        shown = np.nonzero(edges)[0]
+        if SMALL_FONT * scale >= 7 and (detail or len(shown) <= EDGE_LABEL_MAX):
+            self._paint_edge_labels(painter, shown)
+        self._paint_selection(painter, state, scale)
+        painter.restore()
+
+    def _pen(self, color: QColor, width: float, scale: float) -> QPen:
+        """A pen at least one device pixel wide, whatever the zoom."""
+        pen = QPen(color, max(width, 1.0 / scale))
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        return pen
+
+    def _paint_groups(
+        self, painter: QPainter, which: np.ndarray, scale: float, state: ViewState
+    ) -> None:
+        theme, lay = self.theme, self.layout
+        painter.setPen(self._pen(theme.group_border, 1.0, scale))
+        fills = theme.group_fill
+        for g in which:  # outermost first: inner boxes paint over their parents
+            depth = int(lay.group_depths[g])
+            painter.setBrush(fills[min(depth, len(fills) - 1)])
+            painter.drawRoundedRect(QRectF(*self._gboxes[g]), GROUP_RADIUS, GROUP_RADIUS)
+        font = self._fonts[2]
+        if font.pixelSize() * scale < MIN_TEXT_PX:
+            return
+        painter.setFont(font)
+        painter.setPen(theme.muted_text)
+        for g in which:
+            path = lay.group_paths[g]
+            x, y, w, _h = self._gboxes[g]
+            text = group_text(self.snapshot.modules.get(path), path)
+            rect = QRectF(x + 6, y + 2, max(w - 12, 1), font.pixelSize() * 1.5)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+
+    def _paint_edges(
+        self, painter: QPainter, which: np.ndarray, scale: float, everything: bool
+    ) -> None:
+        theme = self.theme
+        key = ("edges",)
+        path = self._cache.get(key) if everything else None
+        if path is None:
+            path = paths.polylines_path(self._pts, self._off, which)
+            if everything:
+                self._cache[key] = path
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(self._pen(theme.edge, 1.2, scale))
+        painter.drawPath(path)
+        if ARROW * scale < 2.5 or not len(self._arrow_edges):
+            return
+        key = ("arrows",)
+        arrows = self._cache.get(key) if everything else None
+        if arrows is None:
+            keep = np.isin(self._arrow_edges, which, assume_unique=True)
+            arrows = paths.arrows_path(self._arrow_tip[keep], self._arrow_dir[keep], ARROW)
+            if everything:
+                self._cache[key] = arrows
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(theme.edge)
+        painter.drawPath(arrows)
+
+    def _paint_boxes(
+        self, painter: QPainter, visible: np.ndarray, scale: float, everything: bool
+    ) -> None:
+        theme = self.theme
+        rounded = NODE_RADIUS * scale >= 1.0
+        border = scale >= 0.3
+        border_pen = self._pen(theme.node_border, 1.0, scale) if border else Qt.PenStyle.NoPen
+        for c, category in enumerate(CATEGORIES):
+            key = ("boxes", c, rounded)
+            path = self._cache.get(key) if everything else None
+            if path is None:
+                mask = visible & (self._cat == c)
+                if not mask.any():
+                    continue
+                path = paths.rects_path(self._boxes[mask], NODE_RADIUS if rounded else 0.0)
+                if everything:
+                    self._cache[key] = path
+            painter.setPen(border_pen)
+            painter.setBrush(theme.fill_of(category))
+            painter.drawPath(path)
+        modules = np.nonzero(visible & (self._cat == MODULE))[0]
+        if len(modules):
+            self._paint_modules(painter, modules, scale)
+
+    def _paint_modules(self, painter: QPainter, which: np.ndarray, scale: float) -> None:
+        """Collapsed modules: a card with a thick frame and a folded-corner-free inner line."""
+        theme = self.theme
+        painter.setBrush(theme.background)
+        painter.setPen(self._pen(theme.collapsed_border, 2.0, scale))
+        for k in which:
+            painter.drawRoundedRect(QRectF(*self._boxes[k]), NODE_RADIUS, NODE_RADIUS)
+        if scale < 0.4:
+            return
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(self._pen(theme.group_border, 1.0, scale))
+        for k in which:
+            rect = QRectF(*self._boxes[k]).adjusted(3, 3, -3, -3)
+            painter.drawRoundedRect(rect, NODE_RADIUS - 1, NODE_RADIUS - 1)
+
+    def _label(self, k: int) -> str:
+        text = self._labels.get(k)
+        if text is None:
+            text = self._labels[k] = item_text(self.snapshot, self.layout.items[k])
+        return text
+
+    def _paint_labels(self, painter: QPainter, which: np.ndarray, scale: float) -> None:
+        theme = self.theme
+        node, small, _ = self._fonts
+        center = Qt.AlignmentFlag.AlignCenter
+        text_of = {c: theme.text_on(theme.fill_of(cat)) for c, cat in enumerate(CATEGORIES)}
+        text_of[MODULE] = theme.text
+        for font, stub in ((node, False), (small, True)):
+            if font.pixelSize() * scale < MIN_TEXT_PX:
+                continue
+            painter.setFont(font)
+            current = None
+            for k in which[self._stub[which] == stub]:
+                color = text_of[int(self._cat[k])]
+                if color is not current:
+                    painter.setPen(color)
+                    current = color
+                painter.drawText(QRectF(*self._boxes[k]), center, self._label(int(k)))
+
+    def _edge_label(self, k: int) -> str:
+        text = self._edge_labels.get(k)
+        if text is None:
+            lay, snap = self.layout, self.snapshot
+            src, dst = lay.items[int(lay.edge_src[k])], lay.items[int(lay.edge_dst[k])]
+            shape = None
+            if snap.graph.has_edge(src, dst):
+                shape = snap.graph.edges[src, dst].get("shape")
+            if shape is None and src in snap.graph:
+                shape = snap.node(src).shape
+            if shape is None and src.startswith("module:"):
+                info = snap.modules.get(src[len("module:") :])
+                if info is not None and len(info.output_shapes) == 1:
+                    shape = info.output_shapes[0]
+            text = self._edge_labels[k] = shape_text(tuple(shape) if shape is not None else None)
+        return text
+
+    def _paint_edge_labels(self, painter: QPainter, which: np.ndarray) -> None:
+        painter.setFont(self._fonts[1])
+        painter.setPen(self.theme.muted_text)
+        for k in which:
+            text = self._edge_label(int(k))
+            a, z = self._off[k], self._off[k + 1]
+            if not text or z - a < 2:
+                continue
+            # beside the first segment, just under the source: never on top of a box
+            x, y = self._pts[a]
+            painter.drawText(QPointF(x + 4, y + SMALL_FONT + 2), text)
+
+    def _paint_highlights(self, painter: QPainter, state: ViewState, scale: float) -> None:
+        if not state.highlighted:
+            return
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(self.theme.highlight))
+        pad = max(4.0, 4.0 / scale)
+        for item in state.highlighted:
+            rect = self.item_rect(item)
+            if not rect.isEmpty():
+                r = rect.adjusted(-pad, -pad, pad, pad)
+                painter.drawRoundedRect(r, NODE_RADIUS + pad, NODE_RADIUS + pad)
+
+    def _paint_selection(self, painter: QPainter, state: ViewState, scale: float) -> None:
+        if not state.selected:
+            return
+        pen = self._pen(self.theme.selection, 2.5, scale)
+        pen.setWidthF(max(2.5, 2.5 / scale))
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        lay = self.layout
+        for item in state.selected:
+            if "->" in item:
+                src, dst = item.split("->", 1)
+                ks = [
+                    k
+                    for k in range(len(lay.edge_src))
+                    if lay.items[int(lay.edge_src[k])] == src
+                    and lay.items[int(lay.edge_dst[k])] == dst
+                ]
+                if ks:
+                    painter.drawPath(paths.polylines_path(self._pts, self._off, np.array(ks)))
+                continue
+            rect = self.item_rect(item)
+            if not rect.isEmpty():
+                painter.drawRoundedRect(rect, NODE_RADIUS, NODE_RADIUS)

@@ -1,0 +1,115 @@
+"""The words drawn on a graph and the one font they are drawn in, for screen and export alike.
+
+Box sizes come from the layout engine, which measures label texts with `text_measurer`; the
+scene draws the very same texts (from `core.labels` when it exists) so they fit their boxes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+from PySide6.QtGui import QFont, QFontMetricsF
+
+from graphviewer.core.types import GraphNode, GraphSnapshot, ModuleInfo
+
+FONT_FAMILY = "DejaVu Sans"  # on every Linux; SVG viewers fall back to any sans-serif
+NODE_FONT_PX = 12  # scene units (pixels at zoom 1)
+SMALL_FONT_PX = 10  # stubs, edge shapes
+GROUP_FONT_PX = 11
+
+
+def _font(pixel_size: int, *, bold: bool = False) -> QFont:
+    font = QFont(FONT_FAMILY)
+    font.setStyleHint(QFont.StyleHint.SansSerif)
+    font.setPixelSize(pixel_size)
+    font.setBold(bold)
+    # Unhinted metrics scale linearly: a label measured at zoom 1 fits its box at any zoom,
+    # in an SVG and in a PDF.
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    return font
+
+
+def node_font() -> QFont:
+    """The font of node labels (screen and export); sizes are in scene units."""
+    return _font(NODE_FONT_PX)
+
+
+def small_font() -> QFont:
+    """The font of stub labels and edge shape labels."""
+    return _font(SMALL_FONT_PX)
+
+
+def group_font() -> QFont:
+    """The font of module group titles."""
+    return _font(GROUP_FONT_PX, bold=True)
+
+
+def text_measurer(font: QFont | None = None) -> Callable[[str], tuple[float, float]]:
+    """(width, height) of a possibly multi-line text in `font`: for `layout_graph(measure=)`."""
+    metrics = QFontMetricsF(font if font is not None else node_font())
+    line_height = metrics.height()
+
+    @lru_cache(maxsize=65536)
+    def measure(text: str) -> tuple[float, float]:
+        lines = text.split("\n")
+        width = max(metrics.horizontalAdvance(line) for line in lines)
+        return (float(width), float(line_height * len(lines)))
+
+    return measure
+
+
+def shape_text(shape: tuple[int, ...] | None) -> str:
+    """`(16, 64)` → "16×64"; a scalar → "scalar"; unknown → ""."""
+    if shape is None:
+        return ""
+    return "×".join(str(d) for d in shape) if shape else "scalar"
+
+
+def _fallback_node_label(node: GraphNode) -> str:
+    name = node.param.rsplit(".", 1)[-1] if node.param else node.op
+    shape = shape_text(node.shape)
+    return f"{name}\n{shape}" if shape else name
+
+
+def _fallback_module_label(info: ModuleInfo) -> str:
+    ins = ", ".join(shape_text(s) for s in info.input_shapes)
+    outs = ", ".join(shape_text(s) for s in info.output_shapes)
+    shapes = f"{ins} → {outs}" if ins or outs else ""
+    return "\n".join(p for p in (info.name, info.class_name, shapes) if p)
+
+
+def node_text(node: GraphNode) -> str:
+    """The label of one graph node box."""
+    try:
+        from graphviewer.core.labels import node_label
+    except ImportError:
+        return _fallback_node_label(node)
+    return str(node_label(node))
+
+
+def module_text(info: ModuleInfo) -> str:
+    """The label of a collapsed module's box: name, class, in → out shapes."""
+    try:
+        from graphviewer.core.labels import module_label
+    except ImportError:
+        return _fallback_module_label(info)
+    return str(module_label(info))
+
+
+def group_text(info: ModuleInfo | None, path: str) -> str:
+    """The title of an expanded module's group box: "name · Class"."""
+    if info is None:
+        return path
+    return f"{info.name} · {info.class_name}" if info.path else info.class_name
+
+
+def item_text(snapshot: GraphSnapshot, item_id: str) -> str:
+    """The label of any layout item: a graph node or a collapsed module."""
+    if item_id in snapshot.graph:
+        return node_text(snapshot.node(item_id))
+    if item_id.startswith("module:"):
+        path = item_id[len("module:") :]
+        info = snapshot.modules.get(path)
+        return module_text(info) if info is not None else path
+    return item_id
