@@ -60,6 +60,10 @@ class Inspector(QObject):
             self._apply(self.selected, self.highlighted)
         else:
             self.clear()
+            if snapshot.source_path and snapshot.source_path.endswith(".py"):
+                self.source.show_file(
+                    snapshot.source_path, lines_in_file(snapshot, snapshot.source_path)
+                )
 
     def clear(self) -> None:
         self.details.clear()

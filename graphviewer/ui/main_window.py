@@ -271,10 +271,22 @@ class MainWindow(QMainWindow):
             self._on_search_closed()
 
     def _on_export_triggered(self) -> None:
-        from graphviewer.ui.export_dialog import open_export_dialog
-
-        if self.session.current is not None:
-            open_export_dialog(self, self.session.current, self.canvas)
+        current = self.session.current
+        if current is None:
+            return
+        try:
+            from graphviewer.ui.export_dialog import ExportDialog
+        except ImportError:
+            self.message_bar.show_message("info", "Export is not available in this build.")
+            return
+        dialog = ExportDialog(
+            current.snapshot,
+            current.layout,
+            state=self.canvas.state,
+            visible=self.canvas.visible_rect(),
+            parent=self,
+        )
+        dialog.exec()
 
     def _on_mode_box_changed(self, mode: str) -> None:
         self.session.set_mode(mode)  # type: ignore[arg-type]
@@ -386,6 +398,9 @@ class MainWindow(QMainWindow):
         geometry, state = self.settings.geometry(), self.settings.window_state()
         if geometry is not None:
             self.restoreGeometry(geometry)
+        elif self.screen() is not None:  # first launch: most of the screen
+            area = self.screen().availableGeometry()
+            self.resize(int(area.width() * 0.9), int(area.height() * 0.9))
         if state is not None:
             self.restoreState(state)
 
