@@ -52,12 +52,13 @@ def bench_launch(repeat: int) -> None:
 
 def bench_paint(repeat: int) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QPointF
-    from PySide6.QtGui import QImage, QPainter
+    from graphviewer.core.layout import layout_graph
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QImage, QRegion
+    from PySide6.QtWidgets import QWidget
 
     from graphviewer.core.capture import capture_graph
     from graphviewer.core.jobs import run_job
-    from graphviewer.core.layout import layout_graph
     from graphviewer.core.model_file import load_model_file
     from graphviewer.render.scene import text_measurer
     from graphviewer.render.theme import theme_named
@@ -80,11 +81,10 @@ def bench_paint(repeat: int) -> None:
 
     def frame_ms() -> float:
         times = []
+        region = QRegion(canvas.rect())
         for _ in range(repeat):
-            painter = QPainter(image)
             start = time.perf_counter()
-            canvas.render(painter)
-            painter.end()
+            canvas.render(image, QPoint(), region, QWidget.RenderFlag.DrawWindowBackground)
             times.append((time.perf_counter() - start) * 1000)
         return statistics.median(times)
 
