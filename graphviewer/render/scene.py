@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPen
 
 from graphviewer.core.categories import CATEGORY_LABELS, op_category
 from graphviewer.core.types import GraphSnapshot, Layout
@@ -95,6 +95,7 @@ class GraphScene:
         self._fonts = (node_font(), small_font(), group_font())
         self._init_edges()
         self._cache: dict[tuple[object, ...], QPainterPath] = {}
+        self._min_text = MIN_TEXT_PX
 
     def _init_edges(self) -> None:
         lay = self.layout
@@ -124,6 +125,11 @@ class GraphScene:
         self._arrow_dir = self._arrow_tip - pts[off[1:][self._arrow_edges] - 2]
 
     # -- geometry ------------------------------------------------------------------------------
+    @property
+    def categories(self) -> np.ndarray:
+        """Per item: its index in `CATEGORIES`, or `MODULE` for a collapsed module (read-only)."""
+        return self._cat
+
     @property
     def bounds(self) -> QRectF:
         """The rectangle holding every box, edge and group, in scene coordinates."""
@@ -194,16 +200,20 @@ class GraphScene:
         groups &= (g[:, 1] + g[:, 3] >= vy0) & (g[:, 1] <= vy1)
         everything = bool(items.all() and edges.all())
         detail = state.full_detail
+        # Exports skip the shortcuts; only text under 2 device pixels (a smudge) is left out.
+        self._min_text = 2.0 if detail else MIN_TEXT_PX
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, detail or scale > 0.25)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         self._paint_groups(painter, np.nonzero(groups)[0], scale, state)
         self._paint_highlights(painter, state, scale)
-        self._paint_edges(painter, np.nonzero(edges)[0], scale, everything)
-        self._paint_boxes(painter, items, scale, everything)
+        self._paint_edges(painter, np.nonzero(edges)[0], scale, everything, detail)
+        self._paint_boxes(painter, items, scale, everything, detail)
         self._paint_labels(painter, np.nonzero(items)[0], scale)
         shown = np.nonzero(edges)[0]
-        if SMALL_FONT * scale >= 7 and (detail or len(shown) <= EDGE_LABEL_MAX):
+        if SMALL_FONT * scale >= max(self._min_text, 6.0) and (
+            detail or len(shown) <= EDGE_LABEL_MAX
+        ):
             self._paint_edge_labels(painter, shown)
         self._paint_selection(painter, state, scale)
         painter.restore()
@@ -226,19 +236,21 @@ class GraphScene:
             painter.setBrush(fills[min(depth, len(fills) - 1)])
             painter.drawRoundedRect(QRectF(*self._gboxes[g]), GROUP_RADIUS, GROUP_RADIUS)
         font = self._fonts[2]
-        if font.pixelSize() * scale < MIN_TEXT_PX:
+        if font.pixelSize() * scale < self._min_text:
             return
         painter.setFont(font)
         painter.setPen(theme.muted_text)
+        metrics = QFontMetricsF(font)
         for g in which:
             path = lay.group_paths[g]
             x, y, w, _h = self._gboxes[g]
             text = group_text(self.snapshot.modules.get(path), path)
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(w - 12, 1))
             rect = QRectF(x + 6, y + 2, max(w - 12, 1), font.pixelSize() * 1.5)
             painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
     def _paint_edges(
-        self, painter: QPainter, which: np.ndarray, scale: float, everything: bool
+        self, painter: QPainter, which: np.ndarray, scale: float, everything: bool, detail: bool
     ) -> None:
         theme = self.theme
         key = ("edges",)
@@ -250,7 +262,7 @@ class GraphScene:
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(self._pen(theme.edge, 1.2, scale))
         painter.drawPath(path)
-        if ARROW * scale < 2.5 or not len(self._arrow_edges):
+        if (ARROW * scale < 2.5 and not detail) or not len(self._arrow_edges):
             return
         key = ("arrows",)
         arrows = self._cache.get(key) if everything else None
@@ -264,11 +276,11 @@ class GraphScene:
         painter.drawPath(arrows)
 
     def _paint_boxes(
-        self, painter: QPainter, visible: np.ndarray, scale: float, everything: bool
+        self, painter: QPainter, visible: np.ndarray, scale: float, everything: bool, detail: bool
     ) -> None:
         theme = self.theme
-        rounded = NODE_RADIUS * scale >= 1.0
-        border = scale >= 0.3
+        rounded = detail or NODE_RADIUS * scale >= 1.0
+        border = detail or scale >= 0.3
         border_pen = self._pen(theme.node_border, 1.0, scale) if border else Qt.PenStyle.NoPen
         for c, category in enumerate(CATEGORIES):
             key = ("boxes", c, rounded)
@@ -294,7 +306,7 @@ class GraphScene:
         painter.setPen(self._pen(theme.collapsed_border, 2.0, scale))
         for k in which:
             painter.drawRoundedRect(QRectF(*self._boxes[k]), NODE_RADIUS, NODE_RADIUS)
-        if scale < 0.4:
+        if scale < 0.4 and not self._min_text < MIN_TEXT_PX:
             return
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(self._pen(theme.group_border, 1.0, scale))
@@ -315,7 +327,7 @@ class GraphScene:
         text_of = {c: theme.text_on(theme.fill_of(cat)) for c, cat in enumerate(CATEGORIES)}
         text_of[MODULE] = theme.text
         for font, stub in ((node, False), (small, True)):
-            if font.pixelSize() * scale < MIN_TEXT_PX:
+            if font.pixelSize() * scale < self._min_text:
                 continue
             painter.setFont(font)
             current = None
