@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    import os
+
     import torch
 
     from graphviewer.core.types import GraphSnapshot, Mode
+    from graphviewer.render.export import ExportResult
 
 
 def capture(
@@ -36,4 +39,23 @@ def show(model: torch.nn.Module, inputs: Any, mode: Mode = "train") -> None:
     show_model(model, inputs, mode)
 
 
-__all__ = ["__version__", "capture", "show"]
+def export(
+    model: torch.nn.Module,
+    inputs: Any,
+    path: str | os.PathLike[str],
+    *,
+    mode: Mode = "train",
+    depth: int | None = None,
+    theme: str = "light",
+    width: int | None = None,
+) -> ExportResult:
+    """Capture `model` on `inputs` and write its graph to `path` (.png, .svg or .pdf), as the
+    window would show it folded below `depth`; theme is "light", "dark" or "transparent"."""
+    from graphviewer.core.capture import capture_model
+    from graphviewer.render.snapshot_export import export_snapshot
+
+    snapshot = capture_model(model, inputs, mode, stats=False)
+    return export_snapshot(snapshot, path, depth=depth, theme=theme, width=width)
+
+
+__all__ = ["__version__", "capture", "export", "show"]

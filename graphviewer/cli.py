@@ -96,7 +96,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="module nesting depth shown expanded in the layout",
     )
     depth.add_argument("--expand", choices=("all",), help="lay out every module expanded")
+    _add_export_parser(sub)
     return parser
+
+
+def _add_export_parser(sub: Any) -> None:
+    export = sub.add_parser(
+        "export", help="write the graph to a PNG, SVG or PDF file (no window needed)"
+    )
+    _add_model_options(export)
+    export.add_argument(
+        "-o", "--output-file", dest="out", required=True, metavar="OUT", help="OUT.png|svg|pdf"
+    )
+    depth = export.add_mutually_exclusive_group()
+    depth.add_argument(
+        "--depth", type=int, default=None, metavar="N", help="module nesting depth shown expanded"
+    )
+    depth.add_argument("--expand", choices=("all",), help="draw every module expanded")
+    export.add_argument("--width", type=int, metavar="PX", help="picture width in pixels")
+    export.add_argument("--scale", type=float, help="pixels per layout unit (PNG default 2)")
+    export.add_argument(
+        "--theme", choices=("light", "dark", "transparent"), default="light", help="background"
+    )
+    export.add_argument("--title", help="title text (default: model name and mode)")
+    export.add_argument("--no-title", action="store_true", help="leave the title out")
+    export.add_argument("--no-legend", action="store_true", help="leave the legend out")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "inspect":
             return _inspect(args)
+        if args.command == "export":
+            return _export(args)
     except KeyboardInterrupt:
         print("graphviewer: interrupted", file=sys.stderr)
         return 130
@@ -169,6 +195,31 @@ def _inspect(args: argparse.Namespace) -> int:
             doc["layout"] = _layout_json(snapshot, args)
     json.dump(doc, sys.stdout, indent=1, allow_nan=False)
     sys.stdout.write("\n")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from graphviewer.render.export import format_of
+
+    format_of(args.out)  # a bad suffix fails before the model runs
+    # The user's prints go to stderr; stdout says what was written.
+    with contextlib.redirect_stdout(sys.stderr):
+        snapshot = load_and_capture(args)
+        from graphviewer.render.snapshot_export import export_snapshot
+
+        result = export_snapshot(
+            snapshot,
+            args.out,
+            depth=args.depth,
+            expand_all=args.expand == "all",
+            theme=args.theme,
+            width=args.width,
+            scale=args.scale,
+            title=args.title,
+            legend=not args.no_legend,
+            show_title=not args.no_title,
+        )
+    print(f"wrote {result.path} ({result.width}×{result.height} px, {result.seconds:.2f} s)")
     return 0
 
 

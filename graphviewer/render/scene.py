@@ -317,7 +317,8 @@ class GraphScene:
     def _label(self, k: int) -> str:
         text = self._labels.get(k)
         if text is None:
-            text = self._labels[k] = item_text(self.snapshot, self.layout.items[k])
+            item, stub = self.layout.items[k], bool(self._stub[k])
+            text = self._labels[k] = item_text(self.snapshot, item, stub=stub)
         return text
 
     def _paint_labels(self, painter: QPainter, which: np.ndarray, scale: float) -> None:

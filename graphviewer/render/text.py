@@ -66,48 +66,50 @@ def shape_text(shape: tuple[int, ...] | None) -> str:
     return "×".join(str(d) for d in shape) if shape else "scalar"
 
 
-def _fallback_node_label(node: GraphNode) -> str:
+def _labels():  # type: ignore[no-untyped-def]
+    """`core.labels` (the texts the layout measured), or this module's copy until it exists."""
+    try:
+        from graphviewer.core import labels
+    except ImportError:  # pragma: no cover - the layout engine not installed yet
+        return None
+    return labels
+
+
+def node_text(node: GraphNode, *, stub: bool = False) -> str:
+    """The label of one graph node box (or of a stub standing for it)."""
+    labels = _labels()
     name = node.param.rsplit(".", 1)[-1] if node.param else node.op
-    shape = shape_text(node.shape)
-    return f"{name}\n{shape}" if shape else name
+    if labels is None:
+        shape = shape_text(node.shape)
+        return name if stub or not shape else f"{name}\n{shape}"
+    return str(labels.stub_label(node) if stub else labels.node_label(node))
 
 
-def _fallback_module_label(info: ModuleInfo) -> str:
+def module_text(info: ModuleInfo) -> str:
+    """The label of a collapsed module's box: name, class, in → out shapes."""
+    labels = _labels()
+    if labels is not None:
+        return str(labels.module_label(info))
     ins = ", ".join(shape_text(s) for s in info.input_shapes)
     outs = ", ".join(shape_text(s) for s in info.output_shapes)
     shapes = f"{ins} → {outs}" if ins or outs else ""
     return "\n".join(p for p in (info.name, info.class_name, shapes) if p)
 
 
-def node_text(node: GraphNode) -> str:
-    """The label of one graph node box."""
-    try:
-        from graphviewer.core.labels import node_label
-    except ImportError:
-        return _fallback_node_label(node)
-    return str(node_label(node))
-
-
-def module_text(info: ModuleInfo) -> str:
-    """The label of a collapsed module's box: name, class, in → out shapes."""
-    try:
-        from graphviewer.core.labels import module_label
-    except ImportError:
-        return _fallback_module_label(info)
-    return str(module_label(info))
-
-
 def group_text(info: ModuleInfo | None, path: str) -> str:
     """The title of an expanded module's group box: "name · Class"."""
+    labels = _labels()
+    if labels is not None:
+        return str(labels.group_label(info, path))
     if info is None:
         return path
     return f"{info.name} · {info.class_name}" if info.path else info.class_name
 
 
-def item_text(snapshot: GraphSnapshot, item_id: str) -> str:
-    """The label of any layout item: a graph node or a collapsed module."""
+def item_text(snapshot: GraphSnapshot, item_id: str, *, stub: bool = False) -> str:
+    """The label of any layout item: a graph node, a stub, or a collapsed module."""
     if item_id in snapshot.graph:
-        return node_text(snapshot.node(item_id))
+        return node_text(snapshot.node(item_id), stub=stub)
     if item_id.startswith("module:"):
         path = item_id[len("module:") :]
         info = snapshot.modules.get(path)
