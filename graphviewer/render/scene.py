@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPaintEngine, QPainter, QPainterPath, QPen
 
 from graphviewer.core.categories import CATEGORY_LABELS, op_category
 from graphviewer.core.types import GraphSnapshot, Layout
@@ -38,6 +38,7 @@ MIN_TEXT_PX = 5.0  # no label drawn smaller than this many device pixels
 NODE_RADIUS = 4.0
 GROUP_RADIUS = 6.0
 ARROW = 7.0
+EDGE_WIDTH = 1.2
 EDGE_LABEL_MAX = 400  # shape labels drawn at most per frame
 SMALL_FONT = float(SMALL_FONT_PX)
 
@@ -207,8 +208,9 @@ class GraphScene:
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         self._paint_groups(painter, np.nonzero(groups)[0], scale, state)
         self._paint_highlights(painter, state, scale)
-        self._paint_edges(painter, np.nonzero(edges)[0], scale, everything, detail)
-        self._paint_boxes(painter, items, scale, everything, detail)
+        raster = painter.paintEngine().type() == QPaintEngine.Type.Raster
+        self._paint_edges(painter, np.nonzero(edges)[0], scale, everything, detail, raster)
+        self._paint_boxes(painter, items, scale, everything, detail, raster)
         self._paint_labels(painter, np.nonzero(items)[0], scale)
         shown = np.nonzero(edges)[0]
         if SMALL_FONT * scale >= max(self._min_text, 6.0) and (
@@ -249,51 +251,87 @@ class GraphScene:
             rect = QRectF(x + 6, y + 2, max(w - 12, 1), font.pixelSize() * 1.5)
             painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
-    def _paint_edges(
-        self, painter: QPainter, which: np.ndarray, scale: float, everything: bool, detail: bool
-    ) -> None:
-        theme = self.theme
-        key = ("edges",)
-        path = self._cache.get(key) if everything else None
+    def _cached(self, key: tuple[object, ...], everything: bool, build) -> QPainterPath:  # type: ignore[no-untyped-def]
+        """`build()`, kept for the next full frame when this frame shows everything."""
+        if not everything:
+            return build()  # type: ignore[no-any-return]
+        path = self._cache.get(key)
         if path is None:
-            path = paths.polylines_path(self._pts, self._off, which)
-            if everything:
-                self._cache[key] = path
+            path = self._cache[key] = build()
+        return path
+
+    def _paint_edges(
+        self,
+        painter: QPainter,
+        which: np.ndarray,
+        scale: float,
+        everything: bool,
+        detail: bool,
+        raster: bool,
+    ) -> None:
+        # Qt's raster engine strokes one big antialiased path wider than a pixel very slowly
+        # (seconds for a few hundred long crossing edges): on raster devices thin edges go out
+        # as one path with the 1-pixel cosmetic pen, wider ones segment by segment.
+        theme = self.theme
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(self._pen(theme.edge, 1.2, scale))
-        painter.drawPath(path)
+        if raster and EDGE_WIDTH * scale > 1.05:
+            painter.setPen(self._pen(theme.edge, EDGE_WIDTH, scale))
+            starts = self._seg_start[np.isin(self._seg_edge, which, assume_unique=False)]
+            if len(starts):
+                seg = np.hstack([self._pts[starts], self._pts[starts + 1]]).tolist()
+                painter.drawLines([QLineF(*s) for s in seg])
+        else:
+            path = self._cached(
+                ("edges",), everything, lambda: paths.polylines_path(self._pts, self._off, which)
+            )
+            pen = self._pen(theme.edge, EDGE_WIDTH, scale)
+            if raster:
+                pen.setWidthF(1.0)
+                pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.drawPath(path)
         if (ARROW * scale < 2.5 and not detail) or not len(self._arrow_edges):
             return
-        key = ("arrows",)
-        arrows = self._cache.get(key) if everything else None
-        if arrows is None:
-            keep = np.isin(self._arrow_edges, which, assume_unique=True)
-            arrows = paths.arrows_path(self._arrow_tip[keep], self._arrow_dir[keep], ARROW)
-            if everything:
-                self._cache[key] = arrows
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(theme.edge)
-        painter.drawPath(arrows)
+        keep = np.isin(self._arrow_edges, which, assume_unique=True)
+        tips, dirs = self._arrow_tip[keep], self._arrow_dir[keep]
+        step = 32 if raster else max(len(tips), 1)  # small paths fill fast when antialiased
+        for a in range(0, len(tips), step):
+            painter.drawPath(paths.arrows_path(tips[a : a + step], dirs[a : a + step], ARROW))
 
     def _paint_boxes(
-        self, painter: QPainter, visible: np.ndarray, scale: float, everything: bool, detail: bool
+        self,
+        painter: QPainter,
+        visible: np.ndarray,
+        scale: float,
+        everything: bool,
+        detail: bool,
+        raster: bool,
     ) -> None:
         theme = self.theme
         rounded = detail or NODE_RADIUS * scale >= 1.0
         border = detail or scale >= 0.3
         border_pen = self._pen(theme.node_border, 1.0, scale) if border else Qt.PenStyle.NoPen
+        antialiased = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
+        # Antialiased raster fills of one path with many boxes are slow: box by box is faster.
+        one_by_one = raster and antialiased and int(visible.sum()) <= 6000
+        radius = NODE_RADIUS if rounded else 0.0
         for c, category in enumerate(CATEGORIES):
-            key = ("boxes", c, rounded)
-            path = self._cache.get(key) if everything else None
-            if path is None:
-                mask = visible & (self._cat == c)
-                if not mask.any():
-                    continue
-                path = paths.rects_path(self._boxes[mask], NODE_RADIUS if rounded else 0.0)
-                if everything:
-                    self._cache[key] = path
+            mask = visible & (self._cat == c)
+            if not mask.any():
+                continue
             painter.setPen(border_pen)
             painter.setBrush(theme.fill_of(category))
+            if one_by_one:
+                for box in self._boxes[mask].tolist():
+                    painter.drawRoundedRect(QRectF(*box), radius, radius)
+                continue
+            path = self._cached(
+                ("boxes", c, rounded),
+                everything,
+                lambda mask=mask: paths.rects_path(self._boxes[mask], radius),
+            )
             painter.drawPath(path)
         modules = np.nonzero(visible & (self._cat == MODULE))[0]
         if len(modules):

@@ -88,8 +88,45 @@ def mlp_snapshot() -> GraphSnapshot:
 
 
 @pytest.fixture(scope="session")
-def mlp_layout(mlp_snapshot: GraphSnapshot) -> Layout:
-    from PySide6.QtGui import QGuiApplication
-
-    _app = QGuiApplication.instance() or QGuiApplication([])
+def mlp_layout(mlp_snapshot: GraphSnapshot, qapp: object) -> Layout:
     return grid_layout(mlp_snapshot)
+
+
+def synthetic(n: int, columns: int = 100) -> tuple[GraphSnapshot, Layout]:
+    """A snapshot of `n` op nodes in a grid of `columns`, each fed by the one above it."""
+    import networkx as nx
+
+    from graphviewer.core.types import GraphNode, ModuleInfo
+
+    graph = nx.DiGraph()
+    ops = ("addmm", "relu", "add", "view", "native_layer_norm", "sum")
+    for k in range(n):
+        node = GraphNode(f"n{k}", "op", "X", ops[k % len(ops)], "", shape=(16, 64))
+        graph.add_node(node.id, node=node)
+        if k >= columns:
+            graph.add_edge(f"n{k - columns}", node.id, shape=(16, 64))
+    modules = {"": ModuleInfo("", "Net", None, ())}
+    snap = GraphSnapshot("synthetic", "train", None, graph, modules, {}, (f"n{n - 1}",))
+    items = tuple(f"n{k}" for k in range(n))
+    col, row = np.arange(n) % columns, np.arange(n) // columns
+    boxes = np.stack([col * 140.0, row * 70.0, np.full(n, 110.0), np.full(n, 38.0)], axis=1)
+    src = np.arange(n - columns, dtype=np.int32) if n > columns else np.zeros(0, np.int32)
+    dst = src + columns
+    starts = np.stack([boxes[src, 0] + 55, boxes[src, 1] + 38], axis=1)
+    ends = np.stack([boxes[dst, 0] + 55, boxes[dst, 1]], axis=1)
+    points = np.stack([starts, ends], axis=1).reshape(-1, 2)
+    layout = Layout(
+        items=items,
+        boxes=boxes,
+        is_stub=np.zeros(n, dtype=bool),
+        layers=row.astype(np.int32),
+        edge_src=src,
+        edge_dst=dst,
+        edge_points=points,
+        edge_offsets=np.arange(0, 2 * len(src) + 1, 2, dtype=np.int64),
+        group_paths=(),
+        group_boxes=np.zeros((0, 4)),
+        group_depths=np.zeros(0, dtype=np.int32),
+        collapsed=frozenset(),
+    )
+    return snap, layout

@@ -1,0 +1,140 @@
+"""GraphScene: hit testing on known boxes, level of detail, culling, and paint time."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QImage, QPainter
+
+from graphviewer.core.types import GraphSnapshot, Layout
+from graphviewer.render import paths
+from graphviewer.render.scene import GraphScene, ViewState
+from graphviewer.render.theme import theme_named
+from tests.render.conftest import synthetic
+
+
+class CountingPainter(QPainter):
+    """A painter that counts the labels it draws."""
+
+    texts: list[str]
+    boxes: int
+
+    def __init__(self, device: QImage) -> None:
+        super().__init__(device)
+        self.texts = []
+        self.boxes = 0
+
+    def drawText(self, *args: object) -> None:
+        self.texts.append(str(args[-1]))
+        super().drawText(*args)  # type: ignore[call-overload]
+
+    def drawRoundedRect(self, *args: object) -> None:
+        self.boxes += 1
+        super().drawRoundedRect(*args)  # type: ignore[call-overload]
+
+
+def _paint(scene: GraphScene, visible: QRectF, scale: float, state: ViewState) -> CountingPainter:
+    image = QImage(800, 600, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(0)
+    painter = CountingPainter(image)
+    painter.scale(scale, scale)
+    painter.translate(-visible.topLeft())
+    scene.paint(painter, visible, scale, state)
+    painter.end()
+    return painter
+
+
+def test_hit_test_finds_nodes_edges_groups(mlp_snapshot: GraphSnapshot, mlp_layout: Layout) -> None:
+    scene = GraphScene(mlp_snapshot, mlp_layout, theme_named("light"))
+    for k in (0, 3, len(mlp_layout.items) - 1):
+        x, y, w, h = mlp_layout.boxes[k]
+        hit = scene.hit_test(QPointF(x + w / 2, y + h / 2))
+        assert hit is not None and (hit.kind, hit.id, hit.index) == ("node", mlp_layout.items[k], k)
+        assert scene.item_rect(mlp_layout.items[k]) == QRectF(x, y, w, h)
+    a, b = mlp_layout.edge_points[0], mlp_layout.edge_points[1]
+    hit = scene.hit_test(QPointF(*(a + (b - a) * 0.4)) + QPointF(1.5, 0))
+    src, dst = mlp_layout.items[mlp_layout.edge_src[0]], mlp_layout.items[mlp_layout.edge_dst[0]]
+    assert hit is not None and hit.kind == "edge" and hit.id == f"{src}->{dst}"
+    g = mlp_layout.group_paths.index("bn1")
+    gx, gy, gw, _gh = mlp_layout.group_boxes[g]
+    hit = scene.hit_test(QPointF(gx + gw - 2, gy + 3))
+    assert hit is not None and hit.kind == "group"
+    assert scene.item_rect(hit.id) == scene.item_rect(f"group:{hit.id}")
+    assert scene.hit_test(QPointF(-1e5, -1e5)) is None
+    assert scene.item_rect("no such item").isEmpty()
+
+
+def test_paint_culls_to_visible_rect(qapp: object) -> None:
+    snap, layout = synthetic(2000, columns=50)
+    scene = GraphScene(snap, layout, theme_named("light"))
+    painter = _paint(scene, QRectF(0, 0, 800, 600), 1.0, ViewState())
+    assert 0 < painter.boxes < 200  # 6 columns × 9 rows, plus the margin, of 2,000
+    assert len([t for t in painter.texts if "\n" in t]) == painter.boxes  # + edge shapes
+
+
+def test_paint_batches_boxes_when_zoomed_out(monkeypatch: pytest.MonkeyPatch, qapp: object) -> None:
+    snap, layout = synthetic(20_000, columns=100)
+    scene = GraphScene(snap, layout, theme_named("light"))
+    drawn: list[int] = []
+    real = paths.rects_path
+
+    def counting(boxes, radius=0.0):  # type: ignore[no-untyped-def]
+        drawn.append(len(boxes))
+        return real(boxes, radius)
+
+    monkeypatch.setattr(paths, "rects_path", counting)
+    painter = _paint(scene, scene.bounds, 0.05, ViewState())
+    assert sum(drawn) == 20_000 and len(drawn) == 6  # one path per category present
+    assert painter.boxes == 0 and painter.texts == []
+    _paint(scene, scene.bounds, 0.05, ViewState())
+    assert len(drawn) == 6  # the full frame's paths are cached
+
+
+def test_labels_skipped_when_too_small_unless_full_detail(qapp: object) -> None:
+    snap, layout = synthetic(400, columns=20)
+    scene = GraphScene(snap, layout, theme_named("dark"))
+    assert _paint(scene, scene.bounds, 0.2, ViewState()).texts == []
+    assert len(_paint(scene, scene.bounds, 1.0, ViewState()).texts) > 0
+    full = _paint(scene, scene.bounds, 0.2, ViewState(full_detail=True)).texts
+    assert len([t for t in full if "\n" in t]) == 400  # every node label, shape line included
+
+
+def test_selection_and_highlight_paint(mlp_snapshot: GraphSnapshot, mlp_layout: Layout) -> None:
+    scene = GraphScene(mlp_snapshot, mlp_layout, theme_named("light"))
+    first, second = mlp_layout.items[0], mlp_layout.items[1]
+    src, dst = mlp_layout.items[mlp_layout.edge_src[0]], mlp_layout.items[mlp_layout.edge_dst[0]]
+    state = ViewState(frozenset({first, f"{src}->{dst}", "bn1"}), frozenset({second}))
+    image = QImage(900, 900, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(0)
+    painter = QPainter(image)
+    scene.paint(painter, scene.bounds, 1.0, state)
+    painter.end()
+    x, y, w, _h = mlp_layout.boxes[0]
+    selection = theme_named("light").selection
+    assert image.pixelColor(int(x + w / 2), int(y)).name() == selection.name()
+
+
+def test_paint_time_20k_nodes(qapp: object) -> None:
+    snap, layout = synthetic(20_000, columns=100)
+    scene = GraphScene(snap, layout, theme_named("light"))
+    image = QImage(1600, 1000, QImage.Format.Format_ARGB32_Premultiplied)
+    zoomed = QRectF(5000, 5000, 1600, 1000)
+
+    def frame(visible: QRectF, scale: float) -> float:
+        painter = QPainter(image)
+        painter.scale(scale, scale)
+        painter.translate(-visible.topLeft())
+        start = time.perf_counter()
+        scene.paint(painter, visible, scale, ViewState())
+        seconds = time.perf_counter() - start
+        painter.end()
+        return seconds
+
+    frame(zoomed, 1.0)
+    best = min(frame(zoomed, 1.0) for _ in range(5))
+    assert best < 0.05  # the benchmark reports the real figure; the goal is 16 ms
+    bounds = scene.bounds
+    full = min(frame(bounds, 1000 / bounds.height()) for _ in range(2))
+    assert full < 1.0
