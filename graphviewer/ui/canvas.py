@@ -80,8 +80,19 @@ class GraphCanvas(QWidget):
             else:
                 self.fit()
         else:
-            self.fit()
+            self.first_view()
         self._changed()
+
+    def first_view(self, readable: float = 0.45) -> None:
+        """Fit the graph; if that makes it unreadably small, show its top at a readable zoom."""
+        self.fit()
+        if self.scene is None or self.scale >= readable:
+            return
+        bounds = self.scene.bounds
+        width_scale = (self.width() - 48) / max(bounds.width(), 1)
+        self.scale = min(max(width_scale, readable), 1.0)
+        top = QPointF(bounds.center().x(), bounds.top() - 24 / self.scale)
+        self.offset = QPointF(self.width() / 2, 0) - top * self.scale
 
     def clear_graph(self, text: str = "") -> None:
         self.snapshot = self.layout_ = self.scene = None
