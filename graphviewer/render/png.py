@@ -39,6 +39,7 @@ def write_banded_png(
 
     The painter given to `paint_band` draws on a fresh band image whose row 0 is image row `top`.
     """
+    out.write(PNG_SIGNATURE)
     _chunk(out, b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
     ppm = round(dpi / 0.0254)
     _chunk(out, b"pHYs", struct.pack(">IIB", ppm, ppm, 1))
