@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPaintEngine, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPaintEngine,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
 
 from graphviewer.core.categories import CATEGORY_LABELS, op_category
 from graphviewer.core.types import GraphSnapshot, Layout
@@ -371,11 +380,31 @@ class GraphScene:
             painter.setFont(font)
             current = None
             for k in which[self._stub[which] == stub]:
-                color = text_of[int(self._cat[k])]
+                cat = int(self._cat[k])
+                color = text_of[cat]
                 if color is not current:
                     painter.setPen(color)
                     current = color
+                if cat == MODULE:
+                    self._paint_module_label(painter, int(k), font)
+                    continue
                 painter.drawText(QRectF(*self._boxes[k]), center, self._label(int(k)))
+
+    def _paint_module_label(self, painter: QPainter, k: int, font: QFont) -> None:
+        """A collapsed module's name in bold over its class and shapes (regular)."""
+        lines = self._label(k).split("\n")
+        x, y, w, h = self._boxes[k]
+        line_h = QFontMetricsF(font).height()
+        top = y + (h - line_h * len(lines)) / 2
+        bold = QFont(font)
+        bold.setBold(True)
+        if QFontMetricsF(bold).horizontalAdvance(lines[0]) > w - 4:
+            bold = font
+        center = Qt.AlignmentFlag.AlignCenter
+        for i, line in enumerate(lines):
+            painter.setFont(bold if i == 0 else font)
+            painter.drawText(QRectF(x, top + i * line_h, w, line_h), center, line)
+        painter.setFont(font)
 
     def _edge_label(self, k: int) -> str:
         text = self._edge_labels.get(k)
