@@ -279,12 +279,15 @@ class MainWindow(QMainWindow):
         except ImportError:
             self.message_bar.show_message("info", "Export is not available in this build.")
             return
+        from graphviewer.render.scene import GraphScene
+
+        snap, layout = current.snapshot, current.layout
         dialog = ExportDialog(
-            current.snapshot,
-            current.layout,
+            self,
+            lambda theme: GraphScene(snap, layout, theme),
+            self.canvas.visible_rect(),
+            f"{current.request.title.rsplit('.', 1)[0]}-{snap.mode}",
             state=self.canvas.state,
-            visible=self.canvas.visible_rect(),
-            parent=self,
         )
         dialog.exec()
 

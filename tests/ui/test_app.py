@@ -116,3 +116,15 @@ def test_show_live_model_blocks_until_closed(qtbot: QtBot, monkeypatch: pytest.M
     snap = windows[0].session.current.snapshot
     assert snap.modules["0"].output_shapes == ((2, 3),)
     assert windows[0].session.current.request.title == "Sequential"
+
+
+def test_export_action_opens_the_export_dialog(
+    window: MainWindow, open_and_wait: OpenAndWait, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graphviewer.ui import export_dialog
+
+    shown: list[object] = []
+    monkeypatch.setattr(export_dialog.ExportDialog, "exec", lambda self: shown.append(self) or 0)
+    open_and_wait(SAMPLES / "mlp.py")
+    window.actions_.export.trigger()
+    assert shown
