@@ -1,10 +1,10 @@
 """A long LSTM (800 steps, hidden 32) whose graph is drawn unrolled: a stress test for layout.
 
 Teaches: what a recurrent net really computes, one cell per time step, and why high fan-out
-weights need special drawing (the same 8 parameters feed all 800 steps). With the fused CPU
+weights need special drawing (the same 8 LSTM parameters feed all 800 steps). With the fused CPU
 kernel the graph would be one node per layer; it unrolls only when MKLDNN is off
 (`torch.backends.mkldnn.flags(enabled=False)`), which `GRAPHVIEWER_DISABLE_MKLDNN` asks the
-capture to do (it arrives in `ModelSpec.hints`). Expect ~20,000 nodes.
+capture to do (it arrives in `ModelSpec.hints`). Expect ~20,800 nodes.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ SEQ_LEN = 800
 
 
 class LongSequenceModel(nn.Module):
-    """LSTM(8 → 32, 1 layer) and Linear(32 → 1) on the last step."""
+    """LSTM(8 → 32, 2 layers) and Linear(32 → 1) on the last step."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.lstm = nn.LSTM(8, 32)
+        self.lstm = nn.LSTM(8, 32, num_layers=2)
         self.head = nn.Linear(32, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
