@@ -9,12 +9,9 @@ be too small to read unless the caller asks for full detail (exports).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
-    QBrush,
     QColor,
     QFont,
     QFontMetricsF,
@@ -27,13 +24,15 @@ from PySide6.QtGui import (
 from graphviewer.core.categories import CATEGORY_LABELS, op_category
 from graphviewer.core.types import GraphSnapshot, Layout
 from graphviewer.render import paths
+from graphviewer.render.marks import paint_highlights, paint_selection
+from graphviewer.render.state import Hit, ViewState
 from graphviewer.render.text import (
     SMALL_FONT_PX,
+    edge_text,
     group_font,
     group_text,
     item_text,
     node_font,
-    shape_text,
     small_font,
     text_measurer,
 )
@@ -50,28 +49,6 @@ ARROW = 7.0
 EDGE_WIDTH = 1.2
 EDGE_LABEL_MAX = 400  # shape labels drawn at most per frame
 SMALL_FONT = float(SMALL_FONT_PX)
-
-
-@dataclass(frozen=True)
-class ViewState:
-    """What the user picked: selected and highlighted item ids, and whether to skip shortcuts.
-
-    Ids are layout item ids ("n12", "module:blocks.3"), expanded groups as their module path or
-    "group:<path>", and edges as "src->dst".
-    """
-
-    selected: frozenset[str] = frozenset()
-    highlighted: frozenset[str] = frozenset()
-    full_detail: bool = False
-
-
-@dataclass(frozen=True)
-class Hit:
-    """What is under a point: a "node" (any item box), a "group" box, or an "edge"."""
-
-    kind: str
-    id: str  # item id, group module path, or "src->dst"
-    index: int  # into layout.items, layout.group_paths or the edges
 
 
 class GraphScene:
@@ -106,6 +83,7 @@ class GraphScene:
         self._init_edges()
         self._cache: dict[tuple[object, ...], QPainterPath] = {}
         self._min_text = MIN_TEXT_PX
+        self._pairs: dict[tuple[str, str], list[int]] | None = None
 
     def _init_edges(self) -> None:
         lay = self.layout
@@ -216,7 +194,7 @@ class GraphScene:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, detail or scale > 0.25)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         self._paint_groups(painter, np.nonzero(groups)[0], scale, state)
-        self._paint_highlights(painter, state, scale)
+        paint_highlights(painter, self, state, scale, NODE_RADIUS)
         raster = painter.paintEngine().type() == QPaintEngine.Type.Raster
         self._paint_edges(painter, np.nonzero(edges)[0], scale, everything, detail, raster)
         self._paint_boxes(painter, items, scale, everything, detail, raster)
@@ -226,7 +204,7 @@ class GraphScene:
             detail or len(shown) <= EDGE_LABEL_MAX
         ):
             self._paint_edge_labels(painter, shown)
-        self._paint_selection(painter, state, scale)
+        paint_selection(painter, self, state, scale, NODE_RADIUS)
         painter.restore()
 
     def _pen(self, color: QColor, width: float, scale: float) -> QPen:
@@ -409,64 +387,40 @@ class GraphScene:
     def _edge_label(self, k: int) -> str:
         text = self._edge_labels.get(k)
         if text is None:
-            lay, snap = self.layout, self.snapshot
+            lay = self.layout
             src, dst = lay.items[int(lay.edge_src[k])], lay.items[int(lay.edge_dst[k])]
-            shape = None
-            if snap.graph.has_edge(src, dst):
-                shape = snap.graph.edges[src, dst].get("shape")
-            if shape is None and src in snap.graph:
-                shape = snap.node(src).shape
-            if shape is None and src.startswith("module:"):
-                info = snap.modules.get(src[len("module:") :])
-                if info is not None and len(info.output_shapes) == 1:
-                    shape = info.output_shapes[0]
-            text = self._edge_labels[k] = shape_text(tuple(shape) if shape is not None else None)
+            text = self._edge_labels[k] = edge_text(self.snapshot, src, dst)
         return text
 
     def _paint_edge_labels(self, painter: QPainter, which: np.ndarray) -> None:
         painter.setFont(self._fonts[1])
         painter.setPen(self.theme.muted_text)
+        seen: set[tuple[int, int, str]] = set()
         for k in which:
             text = self._edge_label(int(k))
             a, z = self._off[k], self._off[k + 1]
             if not text or z - a < 2:
                 continue
+            key = (round(self._pts[a][0]), round(self._pts[a][1]), text)
+            if key in seen:  # fan-out: one label per tensor, not one per consumer
+                continue
+            seen.add(key)
             # beside the first segment, just under the source: never on top of a box
             x, y = self._pts[a]
             painter.drawText(QPointF(x + 4, y + SMALL_FONT + 2), text)
 
-    def _paint_highlights(self, painter: QPainter, state: ViewState, scale: float) -> None:
-        if not state.highlighted:
-            return
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QBrush(self.theme.highlight))
-        pad = max(4.0, 4.0 / scale)
-        for item in state.highlighted:
-            rect = self.item_rect(item)
-            if not rect.isEmpty():
-                r = rect.adjusted(-pad, -pad, pad, pad)
-                painter.drawRoundedRect(r, NODE_RADIUS + pad, NODE_RADIUS + pad)
+    def edge_path(self, edges: np.ndarray) -> QPainterPath:
+        """One path of the polylines of `edges` (indices), e.g. to outline a selected edge."""
+        return paths.polylines_path(self._pts, self._off, edges)
 
-    def _paint_selection(self, painter: QPainter, state: ViewState, scale: float) -> None:
-        if not state.selected:
-            return
-        pen = self._pen(self.theme.selection, 2.5, scale)
-        pen.setWidthF(max(2.5, 2.5 / scale))
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        lay = self.layout
-        for item in state.selected:
-            if "->" in item:
-                src, dst = item.split("->", 1)
-                ks = [
-                    k
-                    for k in range(len(lay.edge_src))
-                    if lay.items[int(lay.edge_src[k])] == src
-                    and lay.items[int(lay.edge_dst[k])] == dst
-                ]
-                if ks:
-                    painter.drawPath(paths.polylines_path(self._pts, self._off, np.array(ks)))
-                continue
-            rect = self.item_rect(item)
-            if not rect.isEmpty():
-                painter.drawRoundedRect(rect, NODE_RADIUS, NODE_RADIUS)
+    def edges_between(self, src: str, dst: str) -> list[int]:
+        """Indices of the edges drawn from item `src` to item `dst`."""
+        if self._pairs is None:
+            pairs: dict[tuple[str, str], list[int]] = {}
+            items, lay = self.layout.items, self.layout
+            for k, (a, b) in enumerate(
+                zip(lay.edge_src.tolist(), lay.edge_dst.tolist(), strict=True)
+            ):
+                pairs.setdefault((items[a], items[b]), []).append(k)
+            self._pairs = pairs
+        return self._pairs.get((src, dst), [])

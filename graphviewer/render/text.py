@@ -115,3 +115,17 @@ def item_text(snapshot: GraphSnapshot, item_id: str, *, stub: bool = False) -> s
         info = snapshot.modules.get(path)
         return module_text(info) if info is not None else path
     return item_id
+
+
+def edge_text(snapshot: GraphSnapshot, src: str, dst: str) -> str:
+    """The shape of the tensor flowing from item `src` to item `dst`, as text ("" if unknown)."""
+    shape = None
+    if snapshot.graph.has_edge(src, dst):
+        shape = snapshot.graph.edges[src, dst].get("shape")
+    if shape is None and src in snapshot.graph:
+        shape = snapshot.node(src).shape
+    if shape is None and src.startswith("module:"):
+        info = snapshot.modules.get(src[len("module:") :])
+        if info is not None and len(info.output_shapes) == 1:
+            shape = info.output_shapes[0]
+    return shape_text(tuple(shape) if shape is not None else None)

@@ -80,14 +80,14 @@ _LIGHT_FILLS: dict[Category, str] = {
 _DARK_FILLS: dict[Category, str] = {
     "matmul": "#2e6497",
     "conv": "#1f7d72",
-    "activation": "#a8601c",
+    "activation": "#9a5415",
     "normalization": "#6c4a98",
-    "elementwise": "#8a7a1e",
+    "elementwise": "#6e6116",
     "view": "#4a4f57",
-    "reduction": "#93406d",
+    "reduction": "#8a3a66",
     "parameter": "#3f7a2c",
-    "input": "#5aa7e0",
-    "output": "#e0665e",
+    "input": "#2f78b5",
+    "output": "#b8403a",
     "other": "#7a6a52",
 }
 
