@@ -231,6 +231,9 @@ class Layout:
     crossings: int = 0  # edge crossings counted by the engine
     dummies: int = 0  # dummy (virtual) nodes used to route long edges
     seconds: float = 0.0  # time the layout took
+    # Each group's own layout, reused by the next `layout_graph(..., previous=this)` for groups
+    # whose contents did not change (opaque outside `core.layout`; read-only).
+    block_cache: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

@@ -1,0 +1,53 @@
+"""The texts drawn in node, stub, collapsed-module and group boxes: shared by layout and render.
+
+The layout engine sizes boxes by measuring these texts (with the caller's `measure`), and the
+renderer draws the same texts in those boxes, so a label always fits its box.
+"""
+
+from __future__ import annotations
+
+from graphviewer.core.types import GraphNode, ModuleInfo
+
+# A Qt-free guess at a 12 px sans-serif font: average advance and line height, in pixels.
+APPROX_CHAR_WIDTH = 7.0
+APPROX_LINE_HEIGHT = 15.0
+
+
+def shape_text(shape: tuple[int, ...] | None) -> str:
+    """`(16, 64)` → "16×64"; a scalar → "scalar"; unknown → ""."""
+    if shape is None:
+        return ""
+    return "×".join(str(d) for d in shape) if shape else "scalar"
+
+
+def node_label(node: GraphNode) -> str:
+    """A graph node's box text: its op (or parameter name) and, on a second line, its shape."""
+    name = node.param.rsplit(".", 1)[-1] if node.param else node.op
+    shape = shape_text(node.shape)
+    return f"{name}\n{shape}" if shape else name
+
+
+def stub_label(node: GraphNode) -> str:
+    """A stub's text (a small port standing for a many-use leaf next to one consumer): its name."""
+    return node.param.rsplit(".", 1)[-1] if node.param else node.op
+
+
+def module_label(info: ModuleInfo) -> str:
+    """A collapsed module's box text: name, class, and its input → output shapes when known."""
+    ins = ", ".join(shape_text(s) for s in info.input_shapes)
+    outs = ", ".join(shape_text(s) for s in info.output_shapes)
+    shapes = f"{ins} → {outs}" if ins or outs else ""
+    return "\n".join(p for p in (info.name, info.class_name, shapes) if p)
+
+
+def group_label(info: ModuleInfo | None, path: str) -> str:
+    """An expanded module's group title: "name · Class" (the path when the module is unknown)."""
+    if info is None:
+        return path
+    return f"{info.name} · {info.class_name}" if info.path else info.class_name
+
+
+def approx_measure(text: str) -> tuple[float, float]:
+    """A Qt-free (width, height) estimate of a multi-line text, the layout's default `measure`."""
+    lines = text.split("\n")
+    return (APPROX_CHAR_WIDTH * max(len(line) for line in lines), APPROX_LINE_HEIGHT * len(lines))

@@ -1,0 +1,29 @@
+"""Layered, module-grouped, top-to-bottom layout of an autograd graph (Qt-free, numpy).
+
+Public API::
+
+    layout_graph(graph, modules, *, collapsed=(), measure=None, previous=None) -> Layout
+    default_collapsed(graph, modules, depth=None) -> frozenset[str]
+    layout_to_json(layout) -> dict
+
+`graph` is a `GraphSnapshot.graph` (producer → consumer edges, a `GraphNode` under "node"),
+`modules` its module tree. `collapsed` lists module paths drawn as one item each (a node is
+hidden by its outermost collapsed ancestor). `measure(text) -> (width, height)` sizes label
+texts from `core.labels` (default: `labels.approx_measure`); boxes add padding around them.
+`previous` is the layout being replaced: unchanged groups are reused and the folded or unfolded
+module keeps its place.
+
+The pipeline, one module each: `items` (collapse, stubs for many-use leaves), `blocks` (one
+local graph per expanded group, with ports where edges cross a group's border), `layering`
+(longest path, dummies), `ordering` (vectorised barycenter sweeps, crossing count), `coords`
+(x by projected neighbour means, y per layer), `place` (one block), `engine` (all blocks,
+composed), `collapse` (default folding), `export` (JSON).
+"""
+
+from __future__ import annotations
+
+from graphviewer.core.layout.collapse import default_collapsed
+from graphviewer.core.layout.engine import layout_graph
+from graphviewer.core.layout.export import layout_to_json
+
+__all__ = ["default_collapsed", "layout_graph", "layout_to_json"]

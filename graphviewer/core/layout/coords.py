@@ -1,0 +1,91 @@
+"""Coordinates for one block: x that keeps chains straight and parents centred, y per layer.
+
+x is found by alternating passes: every element moves to the mean of its neighbours above (then
+below), and each layer is projected back onto its ordering constraints (left-to-right order, a
+minimum gap). The projection averages a push-right and a push-left resolution of overlaps; both
+are feasible, so their mean is too, and it stays centred. Each step is a few whole-block numpy
+calls; the push resolutions are segmented running maxima.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+X_PASSES = 8
+LONG_EDGE_WEIGHT = 4.0  # dummy-to-dummy segments pull harder: long edges run straight
+
+
+def assign_x(
+    layer: np.ndarray,
+    pos: np.ndarray,
+    width: np.ndarray,
+    gap: np.ndarray,
+    seg_src: np.ndarray,
+    seg_dst: np.ndarray,
+    seg_weight: np.ndarray,
+    passes: int = X_PASSES,
+) -> np.ndarray:
+    """Centre x of every element; `gap[i]` is the room element i wants on each side."""
+    n = len(layer)
+    if n == 0:
+        return np.zeros(0)
+    order = np.lexsort((pos, layer))
+    lay = layer[order]
+    w = width[order]
+    g = gap[order]
+    new_layer = np.ones(n, dtype=bool)
+    new_layer[1:] = lay[1:] != lay[:-1]
+    # sep[i]: minimum distance between sorted element i-1 and i (0 at a layer start).
+    sep = np.zeros(n)
+    sep[1:] = (w[1:] + w[:-1]) / 2 + np.maximum(g[1:], g[:-1])
+    sep[new_layer] = 0.0
+    cum = np.cumsum(sep)
+    starts = np.nonzero(new_layer)[0]
+    seg_id = np.cumsum(new_layer) - 1
+    offsets = cum - cum[starts][seg_id]  # distance from the layer's first element
+    ends = np.append(starts[1:], n) - 1
+    span = offsets[ends]
+    x = offsets - span[seg_id] / 2  # each layer packed and centred on 0
+    inv = np.empty(n, dtype=np.int64)
+    inv[order] = np.arange(n)
+    s_src, s_dst = inv[seg_src], inv[seg_dst]  # segments in sorted numbering
+
+    for k in range(passes):
+        up = k % 2 == 0  # even passes pull towards the layer above
+        a, b = (s_src, s_dst) if up else (s_dst, s_src)
+        total = np.bincount(b, weights=x[a] * seg_weight, minlength=n)
+        count = np.bincount(b, weights=seg_weight, minlength=n)
+        want = np.where(count > 0, total / np.maximum(count, 1e-12), x)
+        x = (_push_right(want, offsets, seg_id) + _push_left(want, offsets, span, seg_id)) / 2
+    result = np.empty(n)
+    result[order] = x
+    return result
+
+
+def _push_right(want: np.ndarray, offsets: np.ndarray, seg_id: np.ndarray) -> np.ndarray:
+    """x_i = max(want_i, x_{i-1} + sep_i) within each layer: a segmented running maximum."""
+    v = want - offsets
+    big = float(v.max() - v.min()) + 1.0
+    shifted = v + seg_id * big
+    return np.maximum.accumulate(shifted) - seg_id * big + offsets
+
+
+def _push_left(
+    want: np.ndarray, offsets: np.ndarray, span: np.ndarray, seg_id: np.ndarray
+) -> np.ndarray:
+    """x_i = min(want_i, x_{i+1} - sep_{i+1}) within each layer: the mirror of `_push_right`."""
+    rev = (span[seg_id] - offsets)[::-1]  # distance to the layer's last element, mirrored
+    mirrored = -want[::-1]
+    sid = seg_id[::-1].max() - seg_id[::-1]  # layers numbered increasing along the mirror
+    return -(_push_right(mirrored, rev, sid))[::-1]
+
+
+def layer_tops(layer: np.ndarray, height: np.ndarray, gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """(top y, height) of every layer: the tallest element sets a layer's height."""
+    num = int(layer.max()) + 1 if len(layer) else 0
+    tall = np.zeros(num)
+    np.maximum.at(tall, layer, height)
+    tops = np.zeros(num)
+    if num > 1:
+        tops[1:] = np.cumsum(tall[:-1] + gap)
+    return tops, tall

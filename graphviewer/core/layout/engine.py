@@ -1,0 +1,197 @@
+"""`layout_graph`: items → blocks → each block placed (children first) → composed into a Layout."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from graphviewer.core.labels import approx_measure, group_label
+from graphviewer.core.layout.blocks import BLOCK, build_blocks
+from graphviewer.core.layout.items import build_items
+from graphviewer.core.layout.place import Measure, Placed, element_sizes, place_block
+from graphviewer.core.types import Layout, ModuleInfo, collapsed_id
+
+
+def layout_graph(
+    graph: Any,
+    modules: Mapping[str, ModuleInfo],
+    *,
+    collapsed: Collection[str] = (),
+    measure: Measure | None = None,
+    previous: Layout | None = None,
+) -> Layout:
+    """Lay out `graph` top to bottom with `collapsed` modules folded into one item each.
+
+    With `previous` (the layout this one replaces), blocks whose contents did not change are
+    reused as they were, and the picture is shifted so the module that was folded or unfolded
+    stays where it was on screen.
+    """
+    start = time.perf_counter()
+    measure = measure or approx_measure
+    collapsed = frozenset(collapsed)
+    items = build_items(graph, modules, collapsed)
+    comp = build_blocks(items)
+    cache: Mapping[str, Placed] = previous.block_cache if previous is not None else {}
+    nb = len(comp.blocks)
+    placed: list[Placed | None] = [None] * nb
+    # Children before parents: blocks are sorted outermost first.
+    for b in range(nb - 1, -1, -1):
+        blk = comp.blocks[b]
+        width, height = element_sizes(blk, items.label, items.stub, placed, measure)
+        sp = _port_x(blk, blk.src, blk.src_port, placed)
+        dp = _port_x(blk, blk.dst, blk.dst_port, placed)
+        title = (0.0, 0.0) if b == 0 else measure(group_label(modules.get(blk.path), blk.path))
+        sig = hash(
+            (
+                tuple(blk.elem_kind),
+                tuple(_ref_name(blk, k, items.ids, comp) for k in range(len(blk.elem_kind))),
+                width.tobytes(),
+                height.tobytes(),
+                np.asarray(blk.src).tobytes(),
+                np.asarray(blk.dst).tobytes(),
+                sp.tobytes(),
+                dp.tobytes(),
+                title,
+            )
+        )
+        old = cache.get(blk.path)
+        if old is not None and old.signature == sig:
+            placed[b] = old
+        else:
+            placed[b] = place_block(blk, width, height, sp, dp, title, sig)
+    done = [p for p in placed if p is not None]
+    assert len(done) == nb
+    layout = _compose(items, comp, done, collapsed, modules)
+    if previous is not None:
+        layout = _keep_anchor(layout, previous)
+    return replace(layout, seconds=time.perf_counter() - start)
+
+
+def _ref_name(blk: Any, k: int, ids: list[str], comp: Any) -> str:
+    kind, ref = blk.elem_kind[k], blk.elem_ref[k]
+    if kind == BLOCK:
+        return str(comp.blocks[ref].path)
+    return ids[ref]
+
+
+def _port_x(blk: Any, ends: list[int], ports: list[int], placed: list[Placed | None]) -> np.ndarray:
+    """Per local edge: x of the port inside the child box at that end (NaN when not a box)."""
+    out = np.full(len(ends), np.nan)
+    for j, (e, p) in enumerate(zip(ends, ports, strict=True)):
+        if p >= 0:
+            child = placed[blk.elem_ref[e]]
+            assert child is not None
+            out[j] = child.port_x(p)
+    return out
+
+
+def _compose(
+    items: Any,
+    comp: Any,
+    placed: list[Placed],
+    collapsed: frozenset[str],
+    modules: Mapping[str, ModuleInfo],
+) -> Layout:
+    """Place every block's box in global coordinates and gather item boxes and edge routes."""
+    nb = len(comp.blocks)
+    origin = np.zeros((nb, 2))
+    for b in range(1, nb):  # parents come first
+        p = comp.parent[b]
+        pp = placed[p]
+        e = comp.block_elem[b]
+        origin[b] = origin[p] + (pp.offset[0] + pp.left[e], pp.offset[1] + pp.top[e])
+    content = origin + np.array([pl.offset for pl in placed])
+    n = len(items.ids)
+    boxes = np.empty((n, 4))
+    ib, ie = comp.item_block, comp.item_elem
+    for b in range(nb):
+        sel = np.nonzero(ib == b)[0]
+        if len(sel):
+            pl, el = placed[b], ie[sel]
+            boxes[sel, 0] = content[b, 0] + pl.left[el]
+            boxes[sel, 1] = content[b, 1] + pl.top[el]
+            boxes[sel, 2] = pl.width[el]
+            boxes[sel, 3] = pl.height[el]
+
+    # Edge routes: every piece is a slice of its block's routes, translated.
+    bases = np.zeros(nb + 1, dtype=np.int64)
+    bases[1:] = np.cumsum([len(pl.route_points) for pl in placed])
+    all_points = np.concatenate(
+        [pl.route_points + content[b] for b, pl in enumerate(placed)] or [np.zeros((0, 2))]
+    )
+    piece_b = np.fromiter((b for ps in comp.pieces for b, _ in ps), dtype=np.int64)
+    piece_e = np.fromiter((e for ps in comp.pieces for _, e in ps), dtype=np.int64)
+    per_edge = np.fromiter((len(ps) for ps in comp.pieces), dtype=np.int64)
+    p_start = np.empty(len(piece_b), dtype=np.int64)
+    p_len = np.empty(len(piece_b), dtype=np.int64)
+    for b, pl in enumerate(placed):
+        sel = np.nonzero(piece_b == b)[0]
+        if len(sel):
+            rs = pl.route_start
+            p_start[sel] = bases[b] + rs[piece_e[sel]]
+            p_len[sel] = rs[piece_e[sel] + 1] - rs[piece_e[sel]]
+    total = int(p_len.sum())
+    within = np.arange(total) - np.repeat(np.cumsum(p_len) - p_len, p_len)
+    gather = np.repeat(p_start, p_len) + within
+    edge_points = all_points[gather] if total else np.zeros((0, 2))
+    edge_offsets = np.zeros(len(per_edge) + 1, dtype=np.int64)
+    piece_end = np.cumsum(p_len)
+    edge_last_piece = np.cumsum(per_edge) - 1
+    edge_offsets[1:] = piece_end[edge_last_piece] if len(per_edge) else []
+
+    ys = boxes[:, 1] if n else np.zeros(0)
+    _, layers = np.unique(np.round(ys, 3), return_inverse=True)
+    groups = list(range(1, nb))
+    group_boxes = np.array(
+        [[*origin[b], *placed[b].box] for b in groups], dtype=np.float64
+    ).reshape(-1, 4)
+    del modules
+    return Layout(
+        items=tuple(items.ids),
+        boxes=boxes,
+        is_stub=np.asarray(items.stub, dtype=bool),
+        layers=layers.astype(np.int32),
+        edge_src=items.src.astype(np.int32),
+        edge_dst=items.dst.astype(np.int32),
+        edge_points=edge_points,
+        edge_offsets=edge_offsets,
+        group_paths=tuple(comp.blocks[b].path for b in groups),
+        group_boxes=group_boxes,
+        group_depths=np.array([comp.blocks[b].depth for b in groups], dtype=np.int32),
+        collapsed=collapsed,
+        crossings=int(sum(pl.crossings for pl in placed)),
+        dummies=int(sum(pl.dummies for pl in placed)),
+        block_cache={comp.blocks[b].path: placed[b] for b in range(nb)},
+    )
+
+
+def _keep_anchor(layout: Layout, previous: Layout) -> Layout:
+    """Shift `layout` so the outermost module folded or unfolded since `previous` stays put."""
+    changed = sorted(layout.collapsed ^ previous.collapsed, key=lambda p: (p.count("."), p))
+    for path in changed:
+        old, new = _anchor(previous, path), _anchor(layout, path)
+        if old is not None and new is not None:
+            shift = np.array([old[0] - new[0], old[1] - new[1], 0.0, 0.0])
+            return replace(
+                layout,
+                boxes=layout.boxes + shift,
+                edge_points=layout.edge_points + shift[:2],
+                group_boxes=layout.group_boxes + shift,
+            )
+    return layout
+
+
+def _anchor(layout: Layout, path: str) -> tuple[float, float] | None:
+    """Top-left of the module's collapsed item or group box in `layout`."""
+    cid = collapsed_id(path)
+    for k, (item, stub) in enumerate(zip(layout.items, layout.is_stub.tolist(), strict=True)):
+        if item == cid and not stub:
+            return float(layout.boxes[k, 0]), float(layout.boxes[k, 1])
+    if path in layout.group_paths:
+        g = layout.group_paths.index(path)
+        return float(layout.group_boxes[g, 0]), float(layout.group_boxes[g, 1])
+    return None

@@ -1,0 +1,137 @@
+"""What gets drawn: graph nodes and collapsed modules as items, their edges, stubs, and groups.
+
+A node is hidden by the outermost collapsed module among its module's ancestors and shown as that
+module's item (`collapsed_id(path)`). Edges are lifted to items, self-loops dropped and
+duplicates merged. A many-use leaf (a source item with several consumers: a parameter reused by
+every timestep), and any item with very many consumers (an `unbind` feeding every timestep), keeps
+one real edge to its first consumer and gets a stub item next to each other consumer, which is
+what keeps an unrolled LSTM from needing millions of dummy nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from graphviewer.core.labels import module_label, node_label, stub_label
+from graphviewer.core.types import GraphNode, ModuleInfo, collapsed_id
+
+STUB_MIN_USES = 2  # a source item (leaf) with at least this many consumers gets stubs
+HUB_MIN_USES = 16  # so does any other item with this many (an unbind feeding every timestep)
+
+
+def parent_path(path: str) -> str:
+    """The enclosing module path ("a.b" → "a", "a" → "", "" → "")."""
+    return path.rsplit(".", 1)[0] if "." in path else ""
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """`"a.b"` → `["", "a", "a.b"]`: the module and its parents, outermost first."""
+    if not path:
+        return [""]
+    parts = path.split(".")
+    return ["", *(".".join(parts[: i + 1]) for i in range(len(parts)))]
+
+
+@dataclass
+class ItemGraph:
+    """The drawn items (stubs last) with their groups, labels and order keys, and their edges."""
+
+    ids: list[str]
+    stub: list[bool]
+    group: list[str]  # innermost expanded module path holding the item ("" = top level)
+    label: list[str]
+    key: np.ndarray  # (N,) float64: creation order, for deterministic initial orders
+    src: np.ndarray  # (E,) int64
+    dst: np.ndarray  # (E,) int64
+    num_nodes: int  # graph nodes (before collapsing)
+
+
+def build_items(
+    graph: object,
+    modules: Mapping[str, ModuleInfo],
+    collapsed: Collection[str],
+) -> ItemGraph:
+    """Collapse `graph` (a DiGraph with a GraphNode under "node") into items, edges and stubs."""
+    collapsed = frozenset(collapsed)
+    node_data: list[GraphNode] = [d["node"] for _, d in graph.nodes(data=True)]  # type: ignore[attr-defined]
+    index = {n.id: i for i, n in enumerate(node_data)}
+    hider: dict[str, str | None] = {}
+
+    def hidden_by(module: str) -> str | None:
+        hit = hider.get(module, "?")
+        if hit == "?":
+            hit = next((p for p in ancestor_paths(module) if p in collapsed), None)
+            hider[module] = hit
+        return hit
+
+    ids: list[str] = []
+    group: list[str] = []
+    label: list[str] = []
+    key: list[float] = []
+    item_of_id: dict[str, int] = {}
+    node_item = np.empty(len(node_data), dtype=np.int64)
+    for i, node in enumerate(node_data):
+        hide = hidden_by(node.module) if collapsed else None
+        item_id = node.id if hide is None else collapsed_id(hide)
+        k = item_of_id.get(item_id)
+        if k is None:
+            k = item_of_id[item_id] = len(ids)
+            ids.append(item_id)
+            key.append(float(i))
+            if hide is None:
+                group.append(node.module)
+                label.append(node_label(node))
+            else:
+                group.append(parent_path(hide))
+                info = modules.get(hide)
+                label.append(module_label(info) if info is not None else hide or "(root)")
+        node_item[i] = k
+
+    edges = [(index[u], index[v]) for u, v in graph.edges()]  # type: ignore[attr-defined]
+    e = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    eu, ev = node_item[e[:, 0]], node_item[e[:, 1]]
+    keep = eu != ev
+    n = len(ids)
+    pairs = np.unique(eu[keep] * n + ev[keep])
+    src, dst = pairs // n, pairs % n
+
+    # Stubs: every consumer of a many-use item but its first gets a stub of that item; every
+    # producer feeding a many-input item (a `stack` of all timesteps) but its last gets one too.
+    indeg = np.bincount(dst, minlength=n)
+    outdeg = np.bincount(src, minlength=n)
+    is_node = np.array([not i.startswith("module:") for i in ids], dtype=bool)
+    fan_out = ((indeg == 0) & (outdeg >= STUB_MIN_USES) & is_node) | (outdeg >= HUB_MIN_USES)
+    fan_in = indeg >= HUB_MIN_USES
+    src, dst = src.copy(), dst.copy()
+    key_arr = np.array(key, dtype=np.float64)
+    for hub_side, other_side, hubs, last in ((src, dst, fan_out, False), (dst, src, fan_in, True)):
+        cand = np.nonzero(hubs[hub_side])[0]
+        if not len(cand):
+            continue
+        rank = key_arr[other_side[cand]] * (-1 if last else 1)
+        order = cand[np.lexsort((rank, hub_side[cand]))]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = hub_side[order][1:] != hub_side[order][:-1]
+        moved = np.sort(order[~first])
+        hub_items = hub_side[moved].tolist()
+        neighbours = other_side[moved].tolist()
+        hub_side[moved] = len(ids) + np.arange(len(moved))
+        texts = {h: _stub_text(h, ids, is_node, node_data, key_arr) for h in set(hub_items)}
+        for h, near in zip(hub_items, neighbours, strict=True):
+            ids.append(ids[h])
+            group.append(group[near])
+            label.append(texts[h])
+        key_arr = np.concatenate([key_arr, key_arr[neighbours] + (0.5 if last else -0.5)])
+    stub = [False] * n + [True] * (len(ids) - n)
+    return ItemGraph(ids, stub, group, label, key_arr, src, dst, len(node_data))
+
+
+def _stub_text(
+    item: int, ids: list[str], is_node: np.ndarray, nodes: list[GraphNode], key: np.ndarray
+) -> str:
+    if is_node[item]:
+        return stub_label(nodes[int(key[item])])
+    return ids[item].removeprefix("module:").rsplit(".", 1)[-1]

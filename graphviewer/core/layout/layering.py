@@ -1,0 +1,141 @@
+"""Layers for one block: cycle breaking, longest-path layering, sources pulled down, dummies.
+
+Plain Python loops over CSR adjacency lists, O(V + E): at 30,000 elements they take a few tens
+of milliseconds, and unlike per-layer numpy passes they do not pay per layer (an unrolled LSTM has
+thousands of layers).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from graphviewer.core.layout.blocks import IN_PORT, OUT_PORT
+
+
+def assign_layers(
+    n: int, src: np.ndarray, dst: np.ndarray, kind: np.ndarray, key: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(layer per element, back-edge mask): in-ports on layer 0, out-ports on the last layer.
+
+    Cycles (a module called twice, then collapsed) are broken by turning the edges a Kahn sweep
+    finds still open into back edges, which do not constrain the layers. Elements computed from
+    sources alone and those with more outputs than inputs are then pulled down next to their
+    first consumer.
+    """
+    m = len(src)
+    back = np.zeros(m, dtype=bool)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), back
+    out_order = np.argsort(src, kind="stable")
+    out_ptr = np.searchsorted(src[out_order], np.arange(n + 1)).tolist()
+    in_order = np.argsort(dst, kind="stable")
+    in_ptr = np.searchsorted(dst[in_order], np.arange(n + 1)).tolist()
+    out_e, in_e = out_order.tolist(), in_order.tolist()
+    srcl, dstl = src.tolist(), dst.tolist()
+    indeg = np.bincount(dst, minlength=n).tolist()
+    kinds = kind.tolist()
+    layer = [0 if k == IN_PORT else 1 for k in kinds]
+    done = [False] * n
+    backl = [False] * m
+    by_key = np.argsort(key, kind="stable").tolist()
+    queue = deque(v for v in by_key if indeg[v] == 0)
+    topo: list[int] = []
+    cursor = 0
+    while len(topo) < n:
+        if not queue:  # a cycle: force the earliest remaining element, its open inputs go back
+            while done[by_key[cursor]]:
+                cursor += 1
+            v = by_key[cursor]
+            for j in range(in_ptr[v], in_ptr[v + 1]):
+                e = in_e[j]
+                if not done[srcl[e]]:
+                    backl[e] = True
+            indeg[v] = 0
+            queue.append(v)
+        v = queue.popleft()
+        if done[v]:
+            continue
+        done[v] = True
+        topo.append(v)
+        lv = layer[v] + 1
+        for j in range(out_ptr[v], out_ptr[v + 1]):
+            e = out_e[j]
+            if backl[e]:
+                continue
+            w = dstl[e]
+            if layer[w] < lv:
+                layer[w] = lv
+            indeg[w] -= 1
+            if indeg[w] == 0:
+                queue.append(w)
+    last = max((layer[v] for v in range(n) if kinds[v] != OUT_PORT), default=0) + 1
+    for v in range(n):
+        if kinds[v] == OUT_PORT:
+            layer[v] = last
+    # Pull down, next to their consumers, elements computed from sources alone (a parameter and
+    # its transpose: "floating") and elements that fan out more than in.
+    fwd_in = [0] * n
+    floating = [k not in (IN_PORT, OUT_PORT) for k in kinds]
+    for e in range(m):
+        if not backl[e]:
+            fwd_in[dstl[e]] += 1
+    for v in topo:
+        if floating[v]:
+            for j in range(in_ptr[v], in_ptr[v + 1]):
+                e = in_e[j]
+                if not backl[e] and not floating[srcl[e]]:
+                    floating[v] = False
+                    break
+    for v in reversed(topo):
+        if kinds[v] in (IN_PORT, OUT_PORT):
+            continue
+        outs = [dstl[e] for e in out_e[out_ptr[v] : out_ptr[v + 1]] if not backl[e]]
+        if outs and (floating[v] or len(outs) > fwd_in[v]):
+            layer[v] = min(layer[w] for w in outs) - 1
+    arr = np.asarray(layer, dtype=np.int64)
+    _, arr = np.unique(arr, return_inverse=True)  # no empty layers
+    return arr.astype(np.int64), np.asarray(backl, dtype=bool)
+
+
+@dataclass
+class Chains:
+    """Edges split into span-1 segments through dummy elements (numbered from n on)."""
+
+    layer: np.ndarray  # (n + dummies,) layers of elements then dummies
+    num_dummies: int
+    flat: np.ndarray  # all chains [src, dummies..., dst] concatenated
+    flat_start: np.ndarray  # (E + 1,) chain k is flat[flat_start[k]:flat_start[k + 1]]
+    seg_src: np.ndarray  # segments (consecutive chain elements)
+    seg_dst: np.ndarray
+    seg_edge: np.ndarray  # the edge each segment belongs to
+
+
+def make_chains(layer: np.ndarray, src: np.ndarray, dst: np.ndarray, back: np.ndarray) -> Chains:
+    """Insert a dummy on every layer a forward edge skips; back edges stay one segment."""
+    n = len(layer)
+    span = np.where(back, 1, layer[dst] - layer[src]).astype(np.int64)
+    span = np.maximum(span, 1)
+    chain_len = span + 1
+    flat_start = np.zeros(len(src) + 1, dtype=np.int64)
+    np.cumsum(chain_len, out=flat_start[1:])
+    total = int(flat_start[-1])
+    flat = np.empty(total, dtype=np.int64)
+    starts, ends = flat_start[:-1], flat_start[1:] - 1
+    middle = np.ones(total, dtype=bool)
+    middle[starts] = False
+    middle[ends] = False
+    num_dummies = int(middle.sum())
+    flat[starts] = src
+    flat[ends] = dst
+    flat[middle] = n + np.arange(num_dummies)
+    offset = np.arange(total) - np.repeat(starts, chain_len)
+    flat_layer = np.repeat(layer[src], chain_len) + offset
+    layer_all = np.concatenate([layer, flat_layer[middle]])
+    not_end = np.ones(total, dtype=bool)
+    not_end[ends] = False
+    idx = np.nonzero(not_end)[0]
+    seg_edge = np.repeat(np.arange(len(src)), span)
+    return Chains(layer_all, num_dummies, flat, flat_start, flat[idx], flat[idx + 1], seg_edge)

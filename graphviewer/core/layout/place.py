@@ -1,0 +1,178 @@
+"""One block laid out in its own coordinates: sizes, layers, order, x and y, local edge routes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from graphviewer.core.layout.blocks import BLOCK, IN_PORT, ITEM, OUT_PORT, Block
+from graphviewer.core.layout.coords import LONG_EDGE_WEIGHT, assign_x, layer_tops
+from graphviewer.core.layout.layering import assign_layers, make_chains
+from graphviewer.core.layout.ordering import count_crossings, order_layers
+
+Measure = Callable[[str], tuple[float, float]]
+
+NODE_PAD = (16.0, 10.0)  # added to a node label's measured width and height
+STUB_PAD = (8.0, 4.0)
+GAP_X = 20.0  # room beside a box
+GAP_THIN = 6.0  # room beside a dummy or a port
+DUMMY_WIDTH = 2.0
+PORT_WIDTH = 4.0
+LAYER_GAP = 30.0
+GROUP_PAD = 12.0  # inside a group box, around its content
+TITLE_GAP = 4.0  # between a group's title and its content
+
+
+@dataclass
+class Placed:
+    """A block's layout in content coordinates (origin at the content's top-left)."""
+
+    signature: int
+    left: np.ndarray  # (n,) element boxes
+    top: np.ndarray
+    width: np.ndarray
+    height: np.ndarray
+    layer: np.ndarray  # (n,) element layers
+    content: tuple[float, float]  # content width, height
+    box: tuple[float, float]  # group box width, height (content + title + padding)
+    offset: tuple[float, float]  # content origin inside the group box
+    route_points: np.ndarray  # (P, 2) local edge polylines concatenated
+    route_start: np.ndarray  # (E + 1,)
+    crossings: int
+    dummies: int
+
+    def port_x(self, elem: int) -> float:
+        """x of a port element, measured from the group box's left edge."""
+        return float(self.offset[0] + self.left[elem] + self.width[elem] / 2)
+
+
+def element_sizes(
+    block: Block,
+    labels: list[str],
+    stubs: list[bool],
+    placed: list[Placed | None],
+    measure: Measure,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(width, height) of every element: measured labels, child box sizes, thin ports."""
+    n = len(block.elem_kind)
+    w = np.full(n, PORT_WIDTH)
+    h = np.zeros(n)
+    for k, (kind, ref) in enumerate(zip(block.elem_kind, block.elem_ref, strict=True)):
+        if kind == ITEM:
+            tw, th = measure(labels[ref])
+            pad = STUB_PAD if stubs[ref] else NODE_PAD
+            w[k], h[k] = tw + pad[0], th + pad[1]
+        elif kind == BLOCK:
+            child = placed[ref]
+            assert child is not None
+            w[k], h[k] = child.box
+    return w, h
+
+
+def place_block(
+    block: Block,
+    width: np.ndarray,
+    height: np.ndarray,
+    src_port_x: np.ndarray,
+    dst_port_x: np.ndarray,
+    title: tuple[float, float],
+    signature: int,
+) -> Placed:
+    """Lay out one block; `*_port_x` give each local edge's end x inside a child box (or NaN)."""
+    n = len(block.elem_kind)
+    kind = np.asarray(block.elem_kind, dtype=np.int64)
+    key = np.asarray(block.elem_key, dtype=np.float64)
+    src = np.asarray(block.src, dtype=np.int64)
+    dst = np.asarray(block.dst, dtype=np.int64)
+    layer, back = assign_layers(n, src, dst, kind, key)
+    ch = make_chains(layer, src, dst, back)
+    nd = ch.num_dummies
+    total = n + nd
+    # a dummy's initial key: its chain's source element's
+    chain_of = np.searchsorted(ch.flat_start, np.nonzero(ch.flat >= n)[0], side="right") - 1
+    dkey = key[src[chain_of]]
+    all_key = np.concatenate([key, dkey])
+    seg_fwd = ~back[ch.seg_edge]
+    s_src, s_dst = ch.seg_src[seg_fwd], ch.seg_dst[seg_fwd]
+    pos = order_layers(ch.layer, all_key, s_src, s_dst)
+    crossings = count_crossings(ch.layer, pos, s_src, s_dst)
+
+    w_all = np.concatenate([width, np.full(nd, DUMMY_WIDTH)])
+    h_all = np.concatenate([height, np.zeros(nd)])
+    thin = np.concatenate([(kind == IN_PORT) | (kind == OUT_PORT), np.ones(nd, dtype=bool)])
+    gap = np.where(thin, GAP_THIN, GAP_X)
+    is_dummy = np.arange(total) >= n
+    weight = np.where(is_dummy[s_src] & is_dummy[s_dst], LONG_EDGE_WEIGHT, 1.0)
+    xc = assign_x(ch.layer, pos, w_all, gap, s_src, s_dst, weight)
+    left_all = xc - w_all / 2
+    x0 = float(left_all.min()) if total else 0.0
+    xc -= x0
+    left_all -= x0
+    cw = float((left_all + w_all).max()) if total else 0.0
+    tops, tall = layer_tops(ch.layer, h_all, LAYER_GAP)
+    ch_height = float(tops[-1] + tall[-1]) if len(tops) else 0.0
+    top_all = tops[ch.layer]
+
+    points, starts = _routes(ch, xc, top_all, h_all, tops + tall, src_port_x, dst_port_x, left_all)
+    tw, th = title
+    box_w = max(cw, tw) + 2 * GROUP_PAD
+    box_h = th + TITLE_GAP + ch_height + 2 * GROUP_PAD
+    offset = ((box_w - cw) / 2, GROUP_PAD + th + TITLE_GAP)
+    return Placed(
+        signature,
+        left_all[:n],
+        top_all[:n],
+        width,
+        height,
+        layer,
+        (cw, ch_height),
+        (box_w, box_h),
+        offset,
+        points,
+        starts,
+        crossings,
+        nd,
+    )
+
+
+def _routes(
+    ch: object,
+    xc: np.ndarray,
+    top: np.ndarray,
+    height: np.ndarray,
+    layer_bottom: np.ndarray,
+    src_port_x: np.ndarray,
+    dst_port_x: np.ndarray,
+    left: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Polylines of all local edges: down from the source, straight through dummies, into the top.
+
+    Every point pair of an element spans its whole layer (a drop to the layer's bottom), so a
+    segment between points only ever crosses the empty band between two layers.
+    """
+    flat, fs, layer = ch.flat, ch.flat_start, ch.layer  # type: ignore[attr-defined]
+    m = len(fs) - 1
+    total = len(flat)
+    starts, ends = fs[:-1], fs[1:] - 1
+    px = xc[flat].copy()
+    sx = np.where(np.isnan(src_port_x), xc[flat[starts]], left[flat[starts]] + src_port_x)
+    tx = np.where(np.isnan(dst_port_x), xc[flat[ends]], left[flat[ends]] + dst_port_x)
+    px[starts] = sx
+    px[ends] = tx
+    y1 = top[flat].copy()
+    y1[starts] = top[flat[starts]] + height[flat[starts]]
+    y2 = layer_bottom[layer[flat]]
+    pts = np.empty((total, 2, 2))
+    pts[:, 0, 0] = px
+    pts[:, 0, 1] = y1
+    pts[:, 1, 0] = px
+    pts[:, 1, 1] = y2
+    keep = np.ones((total, 2), dtype=bool)
+    keep[ends, 1] = False
+    points = pts.reshape(-1, 2)[keep.reshape(-1)]
+    counts = 2 * (ends - starts + 1) - 1
+    route_start = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(counts, out=route_start[1:])
+    return points, route_start
