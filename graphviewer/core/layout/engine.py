@@ -27,13 +27,15 @@ def layout_graph(
     """Lay out `graph` top to bottom with `collapsed` modules folded into one item each.
 
     With `previous` (the layout this one replaces), blocks whose contents did not change are
-    reused as they were, and the picture is shifted so the module that was folded or unfolded
-    stays where it was on screen.
+    reused as they were, and the picture is shifted so the top centre of the module that was
+    folded or unfolded stays where it was on screen.
     """
     start = time.perf_counter()
     measure = measure or approx_measure
     collapsed = frozenset(collapsed)
     items = build_items(graph, modules, collapsed)
+    if not items.ids:
+        return _empty(collapsed, time.perf_counter() - start)
     comp = build_blocks(items)
     cache: Mapping[str, Placed] = previous.block_cache if previous is not None else {}
     nb = len(comp.blocks)
@@ -69,6 +71,24 @@ def layout_graph(
     if previous is not None:
         layout = _keep_anchor(layout, previous)
     return replace(layout, seconds=time.perf_counter() - start)
+
+
+def _empty(collapsed: frozenset[str], seconds: float) -> Layout:
+    return Layout(
+        items=(),
+        boxes=np.zeros((0, 4)),
+        is_stub=np.zeros(0, dtype=bool),
+        layers=np.zeros(0, dtype=np.int32),
+        edge_src=np.zeros(0, dtype=np.int32),
+        edge_dst=np.zeros(0, dtype=np.int32),
+        edge_points=np.zeros((0, 2)),
+        edge_offsets=np.zeros(1, dtype=np.int64),
+        group_paths=(),
+        group_boxes=np.zeros((0, 4)),
+        group_depths=np.zeros(0, dtype=np.int32),
+        collapsed=collapsed,
+        seconds=seconds,
+    )
 
 
 def _ref_name(blk: Any, k: int, ids: list[str], comp: Any) -> str:
@@ -186,12 +206,13 @@ def _keep_anchor(layout: Layout, previous: Layout) -> Layout:
 
 
 def _anchor(layout: Layout, path: str) -> tuple[float, float] | None:
-    """Top-left of the module's collapsed item or group box in `layout`."""
+    """Top centre of the module's collapsed item or group box in `layout`."""
     cid = collapsed_id(path)
     for k, (item, stub) in enumerate(zip(layout.items, layout.is_stub.tolist(), strict=True)):
         if item == cid and not stub:
-            return float(layout.boxes[k, 0]), float(layout.boxes[k, 1])
+            return float(layout.boxes[k, 0] + layout.boxes[k, 2] / 2), float(layout.boxes[k, 1])
     if path in layout.group_paths:
         g = layout.group_paths.index(path)
-        return float(layout.group_boxes[g, 0]), float(layout.group_boxes[g, 1])
+        box = layout.group_boxes[g]
+        return float(box[0] + box[2] / 2), float(box[1])
     return None
