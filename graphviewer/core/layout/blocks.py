@@ -59,14 +59,18 @@ class Block:
 
 @dataclass
 class Compound:
-    """All blocks (parents before children), and each item edge's chain of (block, local edge)."""
+    """All blocks (parents before children), and each item edge's chain of local edges."""
 
     blocks: list[Block]
     parent: list[int]  # parent block index, -1 for the top block
     item_block: np.ndarray  # (N,) block index of each item
     item_elem: np.ndarray  # (N,) element index of each item in its block
     block_elem: list[int]  # element index of each block in its parent (-1 for the top)
-    pieces: list[list[tuple[int, int]]]  # per item edge: [(block, local edge), ...] top-down order
+    # Every item edge's route is a chain of pieces, each a local edge of one block; sorted by
+    # item edge, then along the route (source to target).
+    piece_edge: np.ndarray
+    piece_block: np.ndarray
+    piece_local: np.ndarray
 
 
 def build_blocks(items: ItemGraph) -> Compound:
@@ -97,18 +101,37 @@ def build_blocks(items: ItemGraph) -> Compound:
         else:
             block_elem[ref] = blocks[parent[ref]].element(BLOCK, ref, key)
 
-    pieces: list[list[tuple[int, int]]] = []
+    # Edges inside one block (most of them) are local edges as they are, in bulk.
+    src, dst = items.src, items.dst
+    same = item_block[src] == item_block[dst]
+    intra = np.nonzero(same)[0]
+    intra = intra[np.argsort(item_block[src[intra]], kind="stable")]
+    intra_block = item_block[src[intra]]
+    intra_local = np.empty(len(intra), dtype=np.int64)
+    bounds = np.searchsorted(intra_block, np.arange(len(paths) + 1))
+    for b in range(len(paths)):
+        lo, hi = int(bounds[b]), int(bounds[b + 1])
+        if hi > lo:
+            sel = intra[lo:hi]
+            blk = blocks[b]
+            blk.src = item_elem[src[sel]].tolist()
+            blk.dst = item_elem[dst[sel]].tolist()
+            blk.src_port = [-1] * (hi - lo)
+            blk.dst_port = [-1] * (hi - lo)
+            intra_local[lo:hi] = np.arange(hi - lo)
+            # cross-block local edges never repeat these: they always touch a port or a box
+            blk.edge_index = {}
+
+    # Edges between blocks: a chain of local edges through ports, up and then down.
+    p_edge, p_seq, p_block, p_local = [], [], [], []
     ib = item_block.tolist()
     ie = item_elem.tolist()
     keys = items.key.tolist()
-    for s, t in zip(items.src.tolist(), items.dst.tolist(), strict=True):
+    for e in np.nonzero(~same)[0].tolist():
+        s, t = int(src[e]), int(dst[e])
         bs, bt = ib[s], ib[t]
-        if bs == bt:
-            pieces.append([(bs, blocks[bs].edge(ie[s], ie[t]))])
-            continue
         up: list[tuple[int, int]] = []
         down: list[tuple[int, int]] = []
-        # Climb from both ends to the lowest common block.
         s_elem, s_port, t_elem, t_port = ie[s], -1, ie[t], -1
         while bs != bt:
             if blocks[bs].depth >= blocks[bt].depth:
@@ -124,8 +147,24 @@ def build_blocks(items: ItemGraph) -> Compound:
                 t_elem, t_port = block_elem[bt], inp
                 bt = parent[bt]
         across = (bs, blocks[bs].edge(s_elem, t_elem, s_port, t_port))
-        pieces.append([*up, across, *reversed(down)])
-    return Compound(blocks, parent, item_block, item_elem, block_elem, pieces)
+        for k, (b, local) in enumerate([*up, across, *reversed(down)]):
+            p_edge.append(e)
+            p_seq.append(k)
+            p_block.append(b)
+            p_local.append(local)
+    piece_edge = np.concatenate([intra, np.asarray(p_edge, dtype=np.int64)])
+    piece_seq = np.concatenate([np.zeros(len(intra), np.int64), np.asarray(p_seq, np.int64)])
+    order = np.lexsort((piece_seq, piece_edge))
+    return Compound(
+        blocks,
+        parent,
+        item_block,
+        item_elem,
+        block_elem,
+        piece_edge[order],
+        np.concatenate([intra_block, np.asarray(p_block, dtype=np.int64)])[order],
+        np.concatenate([intra_local, np.asarray(p_local, dtype=np.int64)])[order],
+    )
 
 
 def _ancestors(path: str) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from graphviewer.core.labels import approx_measure, group_label
-from graphviewer.core.layout.blocks import BLOCK, build_blocks
+from graphviewer.core.layout.blocks import BLOCK, ITEM, build_blocks
 from graphviewer.core.layout.items import build_items
 from graphviewer.core.layout.place import Measure, Placed, element_sizes, place_block
 from graphviewer.core.types import Layout, ModuleInfo, collapsed_id
@@ -37,7 +37,11 @@ def layout_graph(
     if not items.ids:
         return _empty(collapsed, time.perf_counter() - start)
     comp = build_blocks(items)
-    cache: Mapping[str, Placed] = previous.block_cache if previous is not None else {}
+    # Placed blocks by their structure: GPT-2's 48 identical blocks are laid out once, and
+    # the blocks of `previous` are reused wherever nothing inside them changed.
+    known: dict[int, Placed] = {}
+    if previous is not None:
+        known.update((pl.signature, pl) for pl in previous.block_cache.values())
     nb = len(comp.blocks)
     placed: list[Placed | None] = [None] * nb
     # Children before parents: blocks are sorted outermost first.
@@ -47,24 +51,26 @@ def layout_graph(
         sp = _port_x(blk, blk.src, blk.src_port, placed)
         dp = _port_x(blk, blk.dst, blk.dst_port, placed)
         title = (0.0, 0.0) if b == 0 else measure(group_label(modules.get(blk.path), blk.path))
+        names = [
+            placed[ref].signature if kind == BLOCK else items.label[ref] if kind == ITEM else kind  # type: ignore[union-attr]
+            for kind, ref in zip(blk.elem_kind, blk.elem_ref, strict=True)
+        ]
         sig = hash(
             (
+                tuple(names),
                 tuple(blk.elem_kind),
-                tuple(_ref_name(blk, k, items.ids, comp) for k in range(len(blk.elem_kind))),
                 width.tobytes(),
                 height.tobytes(),
                 np.asarray(blk.src).tobytes(),
                 np.asarray(blk.dst).tobytes(),
                 sp.tobytes(),
                 dp.tobytes(),
-                title,
             )
         )
-        old = cache.get(blk.path)
-        if old is not None and old.signature == sig:
-            placed[b] = old
-        else:
-            placed[b] = place_block(blk, width, height, sp, dp, title, sig)
+        same = known.get(sig)
+        if same is None:
+            same = known[sig] = place_block(blk, width, height, sp, dp, title, sig)
+        placed[b] = same.titled(title)
     done = [p for p in placed if p is not None]
     assert len(done) == nb
     layout = _compose(items, comp, done, collapsed, modules)
@@ -89,13 +95,6 @@ def _empty(collapsed: frozenset[str], seconds: float) -> Layout:
         collapsed=collapsed,
         seconds=seconds,
     )
-
-
-def _ref_name(blk: Any, k: int, ids: list[str], comp: Any) -> str:
-    kind, ref = blk.elem_kind[k], blk.elem_ref[k]
-    if kind == BLOCK:
-        return str(comp.blocks[ref].path)
-    return ids[ref]
 
 
 def _port_x(blk: Any, ends: list[int], ports: list[int], placed: list[Placed | None]) -> np.ndarray:
@@ -143,9 +142,8 @@ def _compose(
     all_points = np.concatenate(
         [pl.route_points + content[b] for b, pl in enumerate(placed)] or [np.zeros((0, 2))]
     )
-    piece_b = np.fromiter((b for ps in comp.pieces for b, _ in ps), dtype=np.int64)
-    piece_e = np.fromiter((e for ps in comp.pieces for _, e in ps), dtype=np.int64)
-    per_edge = np.fromiter((len(ps) for ps in comp.pieces), dtype=np.int64)
+    piece_b, piece_e = comp.piece_block, comp.piece_local
+    per_edge = np.bincount(comp.piece_edge, minlength=len(items.src))
     p_start = np.empty(len(piece_b), dtype=np.int64)
     p_len = np.empty(len(piece_b), dtype=np.int64)
     for b, pl in enumerate(placed):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,6 +43,13 @@ class Placed:
     crossings: int
     dummies: int
 
+    def titled(self, title: tuple[float, float]) -> Placed:
+        """The same layout in a group box sized for `title` (identical blocks differ by name)."""
+        box, offset = _group_box(self.content, title)
+        if box == self.box and offset == self.offset:
+            return self
+        return replace(self, box=box, offset=offset)
+
     def port_x(self, elem: int) -> float:
         """x of a port element, measured from the group box's left edge."""
         return float(self.offset[0] + self.left[elem] + self.width[elem] / 2)
@@ -59,9 +66,14 @@ def element_sizes(
     n = len(block.elem_kind)
     w = np.full(n, PORT_WIDTH)
     h = np.zeros(n)
+    sizes: dict[str, tuple[float, float]] = {}  # labels repeat: measure each text once
     for k, (kind, ref) in enumerate(zip(block.elem_kind, block.elem_ref, strict=True)):
         if kind == ITEM:
-            tw, th = measure(labels[ref])
+            text = labels[ref]
+            size = sizes.get(text)
+            if size is None:
+                size = sizes[text] = measure(text)
+            tw, th = size
             pad = STUB_PAD if stubs[ref] else NODE_PAD
             w[k], h[k] = tw + pad[0], th + pad[1]
         elif kind == BLOCK:
@@ -116,10 +128,7 @@ def place_block(
     top_all = tops[ch.layer]
 
     points, starts = _routes(ch, xc, top_all, h_all, tops + tall, src_port_x, dst_port_x, left_all)
-    tw, th = title
-    box_w = max(cw, tw) + 2 * GROUP_PAD
-    box_h = th + TITLE_GAP + ch_height + 2 * GROUP_PAD
-    offset = ((box_w - cw) / 2, GROUP_PAD + th + TITLE_GAP)
+    box, offset = _group_box((cw, ch_height), title)
     return Placed(
         signature,
         left_all[:n],
@@ -128,13 +137,23 @@ def place_block(
         height,
         layer,
         (cw, ch_height),
-        (box_w, box_h),
+        box,
         offset,
         points,
         starts,
         crossings,
         nd,
     )
+
+
+def _group_box(
+    content: tuple[float, float], title: tuple[float, float]
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(box size, content offset) of a group: its title above the content, padding around."""
+    (cw, ch), (tw, th) = content, title
+    box_w = max(cw, tw) + 2 * GROUP_PAD
+    box = (box_w, th + TITLE_GAP + ch + 2 * GROUP_PAD)
+    return box, ((box_w - cw) / 2, GROUP_PAD + th + TITLE_GAP)
 
 
 def _routes(
