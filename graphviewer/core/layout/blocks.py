@@ -36,7 +36,24 @@ class Block:
     src_port: list[int] = field(default_factory=list)
     dst_port: list[int] = field(default_factory=list)
 
+    def freeze(self) -> None:
+        """Lists to arrays and lookups dropped, once built: big blocks hold far less memory."""
+        self.elem_kind = np.asarray(self.elem_kind, dtype=np.int64)  # type: ignore[assignment]
+        self.elem_ref = np.asarray(self.elem_ref, dtype=np.int64)  # type: ignore[assignment]
+        self.elem_key = np.asarray(self.elem_key, dtype=np.float64)  # type: ignore[assignment]
+        for name in ("src", "dst", "src_port", "dst_port"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
+        self.index, self.edge_index = {}, {}
+
+    def append(self, kind: int, ref: int, key: float) -> int:
+        """A new item or child-block element (each is added once: no lookup needed)."""
+        self.elem_kind.append(kind)
+        self.elem_ref.append(ref)
+        self.elem_key.append(key)
+        return len(self.elem_kind) - 1
+
     def element(self, kind: int, ref: int, key: float) -> int:
+        """The port element for (kind, item), added on first use."""
         k = self.index.get((kind, ref))
         if k is None:
             k = self.index[(kind, ref)] = len(self.elem_kind)
@@ -89,17 +106,21 @@ def build_blocks(items: ItemGraph) -> Compound:
         if parent[b] >= 0:
             bkey[parent[b]] = min(bkey[parent[b]], bkey[b])
     # Elements in creation order: items and child blocks interleaved by key.
-    entries = sorted(
-        [(float(items.key[i]), ITEM, i) for i in range(len(items.ids))]
-        + [(bkey[b], BLOCK, b) for b in range(1, len(paths))]
-    )
-    item_elem = np.empty(len(items.ids), dtype=np.int64)
+    n = len(items.ids)
+    all_keys = np.concatenate([items.key, np.asarray(bkey[1:], dtype=np.float64)])
+    all_kind = np.concatenate([np.zeros(n, np.int64), np.ones(len(paths) - 1, np.int64)])
+    all_ref = np.concatenate([np.arange(n), np.arange(1, len(paths))])
+    order = np.lexsort((all_ref, all_kind, all_keys))
+    item_elem = np.empty(n, dtype=np.int64)
     block_elem = [-1] * len(paths)
-    for key, kind, ref in entries:
+    ib_list = item_block.tolist()
+    for key, kind, ref in zip(
+        all_keys[order].tolist(), all_kind[order].tolist(), all_ref[order].tolist(), strict=True
+    ):
         if kind == ITEM:
-            item_elem[ref] = blocks[int(item_block[ref])].element(ITEM, ref, key)
+            item_elem[ref] = blocks[ib_list[ref]].append(ITEM, ref, key)
         else:
-            block_elem[ref] = blocks[parent[ref]].element(BLOCK, ref, key)
+            block_elem[ref] = blocks[parent[ref]].append(BLOCK, ref, key)
 
     # Edges inside one block (most of them) are local edges as they are, in bulk.
     src, dst = items.src, items.dst
@@ -152,6 +173,8 @@ def build_blocks(items: ItemGraph) -> Compound:
             p_seq.append(k)
             p_block.append(b)
             p_local.append(local)
+    for blk in blocks:
+        blk.freeze()
     piece_edge = np.concatenate([intra, np.asarray(p_edge, dtype=np.int64)])
     piece_seq = np.concatenate([np.zeros(len(intra), np.int64), np.asarray(p_seq, np.int64)])
     order = np.lexsort((piece_seq, piece_edge))

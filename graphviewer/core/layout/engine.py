@@ -53,7 +53,7 @@ def layout_graph(
         title = (0.0, 0.0) if b == 0 else measure(group_label(modules.get(blk.path), blk.path))
         names = [
             placed[ref].signature if kind == BLOCK else items.label[ref] if kind == ITEM else kind  # type: ignore[union-attr]
-            for kind, ref in zip(blk.elem_kind, blk.elem_ref, strict=True)
+            for kind, ref in zip(blk.elem_kind.tolist(), blk.elem_ref.tolist(), strict=True)
         ]
         sig = hash(
             (
@@ -100,11 +100,11 @@ def _empty(collapsed: frozenset[str], seconds: float) -> Layout:
 def _port_x(blk: Any, ends: list[int], ports: list[int], placed: list[Placed | None]) -> np.ndarray:
     """Per local edge: x of the port inside the child box at that end (NaN when not a box)."""
     out = np.full(len(ends), np.nan)
-    for j, (e, p) in enumerate(zip(ends, ports, strict=True)):
-        if p >= 0:
-            child = placed[blk.elem_ref[e]]
-            assert child is not None
-            out[j] = child.port_x(p)
+    refs = np.asarray(blk.elem_ref)[np.asarray(ends, dtype=np.int64)]
+    for j in np.nonzero(np.asarray(ports) >= 0)[0].tolist():
+        child = placed[int(refs[j])]
+        assert child is not None
+        out[j] = child.port_x(int(ports[j]))
     return out
 
 

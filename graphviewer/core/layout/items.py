@@ -90,8 +90,9 @@ def build_items(
                 label.append(module_label(info) if info is not None else hide or "(root)")
         node_item[i] = k
 
-    edges = [(index[u], index[v]) for u, v in graph.edges()]  # type: ignore[attr-defined]
-    e = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    num_edges = graph.number_of_edges()  # type: ignore[attr-defined]
+    flat = (index[end] for edge in graph.edges() for end in edge)  # type: ignore[attr-defined]
+    e = np.fromiter(flat, dtype=np.int64, count=2 * num_edges).reshape(-1, 2)
     eu, ev = node_item[e[:, 0]], node_item[e[:, 1]]
     keep = eu != ev
     n = len(ids)

@@ -67,7 +67,8 @@ def element_sizes(
     w = np.full(n, PORT_WIDTH)
     h = np.zeros(n)
     sizes: dict[str, tuple[float, float]] = {}  # labels repeat: measure each text once
-    for k, (kind, ref) in enumerate(zip(block.elem_kind, block.elem_ref, strict=True)):
+    refs = np.asarray(block.elem_ref).tolist()
+    for k, (kind, ref) in enumerate(zip(np.asarray(block.elem_kind).tolist(), refs, strict=True)):
         if kind == ITEM:
             text = labels[ref]
             size = sizes.get(text)
