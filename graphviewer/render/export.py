@@ -31,6 +31,7 @@ BACKGROUNDS = ("light", "dark", "transparent")
 PNG_SCALE = 2.0  # default: twice the on-screen size, sharp on a 4K projector
 MAX_PNG_SIDE = 200_000  # pixels; PNG allows 2**31 - 1, but no viewer opens more
 MAX_PNG_PIXELS = 600_000_000  # ~2.4 GB of raw pixels: tens of seconds to compress
+AUTO_PNG_PIXELS = 150_000_000  # the default scale shrinks a huge graph to at most this
 SINGLE_IMAGE_PIXELS = 40_000_000  # above this, PNGs are painted in bands
 PDF_MAX_POINTS = 14_400.0  # the largest page PDF readers accept (200 inches)
 CSS_DPI = 96.0  # scene units are CSS pixels
@@ -113,8 +114,8 @@ def output_scale(page: Page, fmt: str, options: ExportOptions) -> float:
         return 1.0
     # Default: sharp, but shrink a huge graph to what a PNG can hold rather than fail.
     fit = min(MAX_PNG_SIDE / page.width, MAX_PNG_SIDE / page.height)
-    fit = min(fit, (MAX_PNG_PIXELS / (page.width * page.height)) ** 0.5)
-    return min(PNG_SCALE, fit)
+    fit = min(fit, (AUTO_PNG_PIXELS / (page.width * page.height)) ** 0.5)
+    return min(PNG_SCALE, fit * 0.999)  # the margin keeps rounding under the caps
 
 
 def export_graph(

@@ -161,3 +161,14 @@ def test_unwritable_paths_give_one_line_errors(scene: GraphScene, tmp_path: Path
     with pytest.raises(ExportError, match="too large"):
         export_graph(scene, tmp_path / "g.png", options=ExportOptions(width=400_000))
     assert not (tmp_path / "g.png").exists()
+
+
+def test_default_png_scale_shrinks_huge_pages_under_the_caps(scene: GraphScene) -> None:
+    from dataclasses import replace
+
+    from graphviewer.render.export import AUTO_PNG_PIXELS, output_scale, page_for
+
+    page = replace(page_for(scene, ExportOptions()), width=5605.3, height=26760.2)
+    scale = output_scale(page, "png", ExportOptions())
+    assert round(page.width * scale) * round(page.height * scale) <= AUTO_PNG_PIXELS
+    assert output_scale(page, "svg", ExportOptions()) == 1.0
