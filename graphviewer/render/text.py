@@ -1,7 +1,7 @@
 """The words drawn on a graph and the one font they are drawn in, for screen and export alike.
 
 Box sizes come from the layout engine, which measures label texts with `text_measurer`; the
-scene draws the very same texts (from `core.labels` when it exists) so they fit their boxes.
+scene draws the very same texts (from `core.labels`) so they fit their boxes.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from functools import lru_cache
 
 from PySide6.QtGui import QFont, QFontMetricsF
 
+from graphviewer.core import labels
+from graphviewer.core.labels import shape_text
 from graphviewer.core.types import GraphNode, GraphSnapshot, ModuleInfo
 
 FONT_FAMILY = "DejaVu Sans"  # on every Linux; SVG viewers fall back to any sans-serif
@@ -59,51 +61,19 @@ def text_measurer(font: QFont | None = None) -> Callable[[str], tuple[float, flo
     return measure
 
 
-def shape_text(shape: tuple[int, ...] | None) -> str:
-    """`(16, 64)` → "16×64"; a scalar → "scalar"; unknown → ""."""
-    if shape is None:
-        return ""
-    return "×".join(str(d) for d in shape) if shape else "scalar"
-
-
-def _labels():  # type: ignore[no-untyped-def]
-    """`core.labels` (the texts the layout measured), or this module's copy until it exists."""
-    try:
-        from graphviewer.core import labels
-    except ImportError:  # pragma: no cover - the layout engine not installed yet
-        return None
-    return labels
-
-
 def node_text(node: GraphNode, *, stub: bool = False) -> str:
     """The label of one graph node box (or of a stub standing for it)."""
-    labels = _labels()
-    name = node.param.rsplit(".", 1)[-1] if node.param else node.op
-    if labels is None:
-        shape = shape_text(node.shape)
-        return name if stub or not shape else f"{name}\n{shape}"
-    return str(labels.stub_label(node) if stub else labels.node_label(node))
+    return labels.stub_label(node) if stub else labels.node_label(node)
 
 
 def module_text(info: ModuleInfo) -> str:
     """The label of a collapsed module's box: name, class, in → out shapes."""
-    labels = _labels()
-    if labels is not None:
-        return str(labels.module_label(info))
-    ins = ", ".join(shape_text(s) for s in info.input_shapes)
-    outs = ", ".join(shape_text(s) for s in info.output_shapes)
-    shapes = f"{ins} → {outs}" if ins or outs else ""
-    return "\n".join(p for p in (info.name, info.class_name, shapes) if p)
+    return labels.module_label(info)
 
 
 def group_text(info: ModuleInfo | None, path: str) -> str:
     """The title of an expanded module's group box: "name · Class"."""
-    labels = _labels()
-    if labels is not None:
-        return str(labels.group_label(info, path))
-    if info is None:
-        return path
-    return f"{info.name} · {info.class_name}" if info.path else info.class_name
+    return labels.group_label(info, path)
 
 
 def item_text(snapshot: GraphSnapshot, item_id: str, *, stub: bool = False) -> str:
