@@ -115,3 +115,16 @@ def test_python_m_graphviewer_json_pipes(tmp_path: Path) -> None:
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def test_inspect_json_layout(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "inspect", str(SAMPLES / "mlp.py"), "--json", "--layout")
+    assert code == 0, err
+    layout = json.loads(out)["layout"]
+    assert len(layout["items"]) == 13 and len(layout["edges"]) == 12
+    assert layout["seconds"] >= 0
+    code, out, _ = run(
+        capsys, "inspect", str(SAMPLES / "mlp.py"), "--json", "--layout", "--depth", "0"
+    )
+    folded = json.loads(out)["layout"]
+    assert len(folded["items"]) < 13  # the root's children are folded into boxes
