@@ -11,7 +11,7 @@ import numpy as np
 
 from graphviewer.core.labels import approx_measure, group_label
 from graphviewer.core.layout.blocks import BLOCK, ITEM, build_blocks
-from graphviewer.core.layout.items import build_items
+from graphviewer.core.layout.items import build_items, module_path
 from graphviewer.core.layout.place import Measure, Placed, element_sizes, place_block
 from graphviewer.core.types import Layout, ModuleInfo, collapsed_id
 
@@ -50,7 +50,8 @@ def layout_graph(
         width, height = element_sizes(blk, items.label, items.stub, placed, measure)
         sp = _port_x(blk, blk.src, blk.src_port, placed)
         dp = _port_x(blk, blk.dst, blk.dst_port, placed)
-        title = (0.0, 0.0) if b == 0 else measure(group_label(modules.get(blk.path), blk.path))
+        mpath = module_path(blk.path)
+        title = (0.0, 0.0) if b == 0 else measure(group_label(modules.get(mpath), mpath))
         names = [
             placed[ref].signature if kind == BLOCK else items.label[ref] if kind == ITEM else kind  # type: ignore[union-attr]
             for kind, ref in zip(blk.elem_kind.tolist(), blk.elem_ref.tolist(), strict=True)
@@ -177,7 +178,7 @@ def _compose(
         edge_dst=items.dst.astype(np.int32),
         edge_points=edge_points,
         edge_offsets=edge_offsets,
-        group_paths=tuple(comp.blocks[b].path for b in groups),
+        group_paths=tuple(module_path(comp.blocks[b].path) for b in groups),
         group_boxes=group_boxes,
         group_depths=np.array([comp.blocks[b].depth for b in groups], dtype=np.int32),
         collapsed=collapsed,

@@ -6,6 +6,11 @@ duplicates merged. A many-use leaf (a source item with several consumers: a para
 every timestep), and any item with very many consumers (an `unbind` feeding every timestep), keeps
 one real edge to its first consumer and gets a stub item next to each other consumer, which is
 what keeps an unrolled LSTM from needing millions of dummy nodes.
+
+A module called several times (ResNet's shared `relu`, an RNN cell stepped in a loop) gets one
+group per call: its items are split into the connected pieces they form, each a group named
+`path@k` (`CALL_MARK`; `module_path` strips it). One box holding every call would sit on a cycle
+(out of the box, through the caller, back into it) and force edges upward.
 """
 
 from __future__ import annotations
@@ -20,6 +25,14 @@ from graphviewer.core.types import GraphNode, ModuleInfo, collapsed_id
 
 STUB_MIN_USES = 2  # a source item (leaf) with at least this many consumers gets stubs
 HUB_MIN_USES = 16  # so does any other item with this many (an unbind feeding every timestep)
+CALL_MARK = "@"  # "relu@2": the second call's group of module "relu"
+
+
+def module_path(group: str) -> str:
+    """The module path of a group ("a.relu@2" → "a.relu")."""
+    if CALL_MARK not in group:
+        return group
+    return ".".join(part.split(CALL_MARK, 1)[0] for part in group.split("."))
 
 
 def parent_path(path: str) -> str:
@@ -127,7 +140,57 @@ def build_items(
             label.append(texts[h])
         key_arr = np.concatenate([key_arr, key_arr[neighbours] + (0.5 if last else -0.5)])
     stub = [False] * n + [True] * (len(ids) - n)
+    group = _split_calls(group, src, dst, key_arr, modules)
     return ItemGraph(ids, stub, group, label, key_arr, src, dst, len(node_data))
+
+
+def _split_calls(
+    group: list[str],
+    src: np.ndarray,
+    dst: np.ndarray,
+    key: np.ndarray,
+    modules: Mapping[str, ModuleInfo],
+) -> list[str]:
+    """Groups of items inside modules called more than once, renamed per call (`path@k`).
+
+    Only the outermost such modules are split; a call is a weakly connected piece of the items
+    inside the module (edges between them only), numbered by its earliest item.
+    """
+    multi = sorted(p for p, m in modules.items() if p and m.calls > 1)
+    outer = [p for p in multi if not any(a in multi for a in ancestor_paths(p)[1:-1])]
+    if not outer:
+        return group
+    outer_set = set(outer)
+    owner_of: dict[str, str | None] = {}
+    for g in set(group):
+        owner_of[g] = next((a for a in ancestor_paths(g)[1:] if a in outer_set), None)
+    owner = [owner_of[g] for g in group]
+    root = list(range(len(group)))
+
+    def find(k: int) -> int:
+        while root[k] != k:
+            root[k] = root[root[k]]
+            k = root[k]
+        return k
+
+    for s, t in zip(src.tolist(), dst.tolist(), strict=True):
+        if owner[s] is not None and owner[s] == owner[t]:
+            a, b = find(s), find(t)
+            if a != b:
+                root[max(a, b)] = min(a, b)
+    pieces: dict[str, dict[int, list[int]]] = {}
+    for k, path in enumerate(owner):
+        if path is not None:
+            pieces.setdefault(path, {}).setdefault(find(k), []).append(k)
+    group = list(group)
+    for path, parts in pieces.items():
+        if len(parts) < 2:
+            continue
+        ordered = sorted(parts.values(), key=lambda ks: float(key[ks].min()))
+        for call, members in enumerate(ordered, start=1):
+            for k in members:
+                group[k] = f"{path}{CALL_MARK}{call}{group[k][len(path) :]}"
+    return group
 
 
 def _stub_text(
