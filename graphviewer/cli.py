@@ -257,6 +257,10 @@ def _window(argv: list[str]) -> int:
     depth.add_argument("--depth", type=int, metavar="N", help="module depth shown expanded")
     depth.add_argument("--expand", choices=("all",), help="open with every module expanded")
     args = parser.parse_args(argv)
+    problem = _no_display()
+    if problem:
+        print(f"graphviewer: error: {problem}", file=sys.stderr)
+        return EXIT_USER_ERROR
     from graphviewer.ui.app import run_window
 
     return run_window(
@@ -266,6 +270,19 @@ def _window(argv: list[str]) -> int:
         input_shape=args.input_shape,
         depth=args.depth,
         expand_all=args.expand == "all",
+    )
+
+
+def _no_display() -> str:
+    """Why no window can open here (Linux with no display server), or "" when one can."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return ""
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return (
+        "no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); on a "
+        "headless machine run it under `xvfb-run -a`, or use `graphviewer inspect FILE` / "
+        "`graphviewer export FILE -o graph.svg`, which need no display"
     )
 
 

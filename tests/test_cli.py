@@ -128,3 +128,14 @@ def test_inspect_json_layout(capsys: pytest.CaptureFixture[str]) -> None:
     )
     folded = json.loads(out)["layout"]
     assert len(folded["items"]) < 13  # the root's children are folded into boxes
+
+
+def test_window_without_display_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    code, out, err = run(capsys, str(SAMPLES / "mlp.py"))
+    assert code == 2 and out == ""
+    assert err.startswith("graphviewer: error: no display") and "xvfb-run" in err
