@@ -132,10 +132,22 @@ class GraphCanvas(QWidget):
 
     def show_rect(self, rect: QRectF, *, max_scale: float = MAX_SCALE, margin: float = 24) -> None:
         """Zoom to fit `rect` (scene coordinates) in the view, centred."""
-        w, h = max(self.width() - 2 * margin, 10), max(self.height() - 2 * margin, 10)
-        scale = min(w / max(rect.width(), 1), h / max(rect.height(), 1), max_scale)
-        self.scale = min(max(scale, MIN_SCALE), MAX_SCALE)
+        self.scale = min(max(self._fit_scale(rect, margin, max_scale), self.min_scale()), MAX_SCALE)
         self.center_at(rect.center())
+
+    def min_scale(self) -> float:
+        """How far one may zoom out: `MIN_SCALE`, or further when the graph needs it to fit.
+
+        The fully unrolled LSTM is 870,000 scene units tall: at `MIN_SCALE` only a quarter of it
+        would fit, and F would not show the whole graph.
+        """
+        if self.scene is None:
+            return MIN_SCALE
+        return min(MIN_SCALE, self._fit_scale(self.scene.bounds, 24, MAX_SCALE) / 2)
+
+    def _fit_scale(self, rect: QRectF, margin: float, max_scale: float) -> float:
+        w, h = max(self.width() - 2 * margin, 10), max(self.height() - 2 * margin, 10)
+        return min(w / max(rect.width(), 1), h / max(rect.height(), 1), max_scale)
 
     def focus_rect(self, rect: QRectF, *, min_scale: float = 0.6) -> None:
         """Bring `rect` into the middle of the view, zooming in until it is readable."""
@@ -154,7 +166,7 @@ class GraphCanvas(QWidget):
         """Zoom by `factor`, keeping the scene point under `around` (default: centre) in place."""
         around = around if around is not None else QPointF(self.width() / 2, self.height() / 2)
         fixed = self.to_scene(around)
-        self.scale = min(max(self.scale * factor, MIN_SCALE), MAX_SCALE)
+        self.scale = min(max(self.scale * factor, self.min_scale()), MAX_SCALE)
         self.offset = around - fixed * self.scale
         self._changed()
 
