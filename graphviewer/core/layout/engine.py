@@ -12,6 +12,7 @@ import numpy as np
 from graphviewer.core.labels import approx_measure, group_label
 from graphviewer.core.layout.blocks import BLOCK, ITEM, build_blocks
 from graphviewer.core.layout.items import build_items, module_path
+from graphviewer.core.layout.ordering import route_crossings
 from graphviewer.core.layout.place import Measure, Placed, element_sizes, place_block
 from graphviewer.core.types import Layout, ModuleInfo, collapsed_id
 
@@ -162,6 +163,16 @@ def _compose(
     edge_last_piece = np.cumsum(per_edge) - 1
     edge_offsets[1:] = piece_end[edge_last_piece] if len(per_edge) else []
 
+    crossings = 0
+    counted: dict[tuple[int, bytes], int] = {}  # identical blocks used the same way: count once
+    for b, pl in enumerate(placed):
+        sel = piece_b == b
+        copies = np.bincount(piece_e[sel], minlength=len(pl.route_start) - 1)
+        sig = (pl.signature, copies.tobytes())
+        if sig not in counted:
+            counted[sig] = route_crossings(pl.route_points, pl.route_start, copies)
+        crossings += counted[sig]
+
     ys = boxes[:, 1] if n else np.zeros(0)
     _, layers = np.unique(np.round(ys, 3), return_inverse=True)
     groups = list(range(1, nb))
@@ -182,7 +193,7 @@ def _compose(
         group_boxes=group_boxes,
         group_depths=np.array([comp.blocks[b].depth for b in groups], dtype=np.int32),
         collapsed=collapsed,
-        crossings=int(sum(pl.crossings for pl in placed)),
+        crossings=crossings,
         dummies=int(sum(pl.dummies for pl in placed)),
         block_cache={comp.blocks[b].path: placed[b] for b in range(nb)},
     )

@@ -62,6 +62,35 @@ def count_crossings(
     return count_inversions(seq)
 
 
+def route_crossings(points: np.ndarray, route_start: np.ndarray, weight: np.ndarray) -> int:
+    """Proper crossings between the polylines of one block, as drawn (`weight`: copies of each).
+
+    Every route segment either drops straight down inside a layer or crosses one band between
+    two layers from its bottom to the next layer's top, so two segments can only cross inside
+    the same band, and they do exactly when their x order at the band's top and at its bottom
+    is strictly opposite (a shared end is a touch, not a crossing). A route drawn for several
+    item edges (up through the same out-port) counts once per edge, as a drawing of all edges'
+    polylines would show it.
+    """
+    m = len(route_start) - 1
+    if m < 2 or len(points) < 2:
+        return 0
+    a, b = points[:-1], points[1:]
+    point_edge = np.repeat(np.arange(m), np.diff(route_start))
+    edge = point_edge[:-1]
+    ok = (edge == point_edge[1:]) & (b[:, 1] > a[:, 1])
+    a, b, edge = a[ok], b[ok], edge[ok]
+    if len(a) < 2:
+        return 0
+    w = weight[edge]
+    a, b = np.repeat(a, w, axis=0), np.repeat(b, w, axis=0)
+    _, band = np.unique(np.column_stack([a[:, 1], b[:, 1]]), axis=0, return_inverse=True)
+    band = band.reshape(-1)
+    _, xb = np.unique(b[:, 0], return_inverse=True)
+    order = np.lexsort((xb, a[:, 0], band))
+    return count_inversions(band[order] * (int(xb.max()) + 2) + xb.reshape(-1)[order])
+
+
 def count_inversions(values: np.ndarray) -> int:
     """Pairs i < j with values[i] > values[j], by merge levels: O(n log² n), all numpy."""
     n = len(values)
