@@ -88,7 +88,9 @@ def shortcut_rows(actions: Actions) -> list[tuple[str, str]]:
     ]
     rows += [
         ("Zoom around the cursor", "mouse wheel"),
-        ("Pan", "drag, or arrow keys"),
+        ("Pan", "drag, arrow keys, or drag in the overview"),
+        ("Page down / up the graph", "Page Down, Page Up"),
+        ("Go to the top / bottom of the graph", "Home, End"),
         ("Select node, module or edge", "click"),
         ("Collapse / expand a module", "double-click its box"),
         ("Select the nodes a line made", "click the line in Source"),

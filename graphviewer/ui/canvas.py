@@ -257,18 +257,35 @@ class GraphCanvas(QWidget):
         event.accept()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        step = 60.0
+        step, page = 60.0, self.height() * 0.9
         moves = {
             Qt.Key.Key_Left: QPointF(step, 0),
             Qt.Key.Key_Right: QPointF(-step, 0),
             Qt.Key.Key_Up: QPointF(0, step),
             Qt.Key.Key_Down: QPointF(0, -step),
+            Qt.Key.Key_PageUp: QPointF(0, page),
+            Qt.Key.Key_PageDown: QPointF(0, -page),
         }
-        if event.key() in moves:
-            self.offset += moves[Qt.Key(event.key())]
+        key = event.key()
+        if key in moves:
+            self.offset += moves[Qt.Key(key)]
             self._changed()
+        elif key in (Qt.Key.Key_Home, Qt.Key.Key_End) and self.scene is not None:
+            self.go_to_end(top=key == Qt.Key.Key_Home)
+        else:
+            super().keyPressEvent(event)
+
+    def go_to_end(self, *, top: bool) -> None:
+        """Show the top (inputs) or the bottom (outputs) of the graph at the current zoom."""
+        if self.scene is None:
             return
-        super().keyPressEvent(event)
+        bounds, margin = self.scene.bounds, 24
+        if top:
+            y = margin - bounds.top() * self.scale
+        else:
+            y = self.height() - margin - bounds.bottom() * self.scale
+        self.offset = QPointF(self.offset.x(), y)
+        self._changed()
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:

@@ -195,6 +195,8 @@ class MainWindow(QMainWindow):
         snap, request = opened.snapshot, opened.request
         self.stack.setCurrentWidget(self.canvas)
         self.canvas.set_graph(snap, opened.layout)
+        if not self.search_bar.field.hasFocus():  # arrows, pages, Home/End move the graph
+            self.canvas.setFocus()
         self.canvas.set_empty_text(
             "under no_grad no autograd graph is built: nothing to draw"
             if snap.mode == "no_grad"

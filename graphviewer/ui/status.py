@@ -62,10 +62,17 @@ class StatusBar(QStatusBar):
     def set_graph(self, opened: OpenedGraph) -> None:
         snap = opened.snapshot
         layout = opened.layout
-        shown = f" ({len(layout.items):,} drawn)" if len(layout.items) != snap.num_nodes else ""
+        boxes = len(layout.items)
+        shown = f" · {boxes:,} boxes drawn" if boxes != snap.num_nodes else ""
         self.counts.setText(f"{snap.num_nodes:,} nodes · {snap.num_edges:,} edges{shown}")
         self.mode.setText(f"mode: {snap.mode}")
         self.times.setText(describe_timings(opened.timings))
 
     def set_zoom(self, scale: float) -> None:
-        self.zoom.setText(f"{scale * 100:.0f} %")
+        self.zoom.setText(zoom_text(scale))
+
+
+def zoom_text(scale: float) -> str:
+    """`1.0` → `100 %`; below 10 % two significant digits, so a fitted huge graph is not `0 %`."""
+    percent = scale * 100
+    return f"{percent:.0f} %" if percent >= 10 else f"{percent:.2g} %"

@@ -1,0 +1,101 @@
+"""Finding one's way around a huge graph: fit, the overview, paging, the zoom readout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from pytestqt.qtbot import QtBot
+
+from graphviewer.ui.main_window import MainWindow
+from graphviewer.ui.minimap import MIN_SIDE
+from graphviewer.ui.status import zoom_text
+from tests.conftest import SAMPLES
+from tests.ui.conftest import OpenAndWait
+
+TALL_MODEL = '''"""One long chain of elementwise ops: a graph far taller than it is wide."""
+import torch
+from torch import nn
+
+
+class Chain(nn.Module):
+    def forward(self, x):
+        for _ in range(1500):
+            x = torch.tanh(x) * 1.01
+        return x
+
+
+def build_model():
+    return Chain()
+
+
+def example_input():
+    return torch.randn(2, 3, requires_grad=True)
+'''
+
+
+@pytest.fixture
+def tall_window(
+    window: MainWindow, open_and_wait: OpenAndWait, tmp_path: Path, qtbot: QtBot
+) -> MainWindow:
+    """The window showing a 3,000-node chain, about 200,000 scene units tall."""
+    path = tmp_path / "tall.py"
+    path.write_text(TALL_MODEL)
+    open_and_wait(path)
+    bounds = window.canvas.scene.bounds
+    assert bounds.height() > 200 * bounds.width()
+    qtbot.waitUntil(window.canvas.minimap.isVisible, timeout=2000)
+    return window
+
+
+def test_navigation_fit_shows_all_of_a_very_tall_graph(
+    tall_window: MainWindow, qtbot: QtBot
+) -> None:
+    window = tall_window
+    qtbot.keyClick(window, Qt.Key.Key_F)
+    canvas = window.canvas
+    assert canvas.visible_rect().contains(canvas.scene.bounds)
+    assert window.status.zoom.text() not in ("0 %", "")
+    canvas.zoom_out()  # zooming out stops at half the fit, not at a fixed floor
+    assert canvas.scale >= canvas.min_scale()
+
+
+def test_navigation_overview_of_a_tall_graph_is_usable(
+    tall_window: MainWindow, qtbot: QtBot
+) -> None:
+    canvas, minimap = tall_window.canvas, tall_window.canvas.minimap
+    assert minimap.width() >= MIN_SIDE  # not a sliver
+    assert minimap.height() > canvas.height() / 2  # a tall graph uses the canvas's height
+    frame = minimap.frame_rect()
+    assert frame.height() >= 6 and frame.top() < minimap.height() / 4  # the view is at the top
+    bottom = QPoint(minimap.width() // 2, minimap.height() - 4)
+    qtbot.mouseClick(minimap, Qt.MouseButton.LeftButton, pos=bottom)
+    visible = canvas.visible_rect()
+    assert visible.bottom() > canvas.scene.bounds.bottom() - visible.height()
+    assert minimap.frame_rect().bottom() > minimap.height() * 3 / 4
+
+
+def test_navigation_keys_page_through_the_graph(tall_window: MainWindow, qtbot: QtBot) -> None:
+    canvas = tall_window.canvas
+    assert canvas.hasFocus()  # the canvas takes the keys as soon as the graph opens
+    top = canvas.visible_rect().top()
+    qtbot.keyClick(canvas, Qt.Key.Key_PageDown)
+    assert canvas.visible_rect().top() > top + canvas.visible_rect().height() / 2
+    qtbot.keyClick(canvas, Qt.Key.Key_End)
+    bounds = canvas.scene.bounds
+    assert canvas.visible_rect().contains(QPointF(bounds.center().x(), bounds.bottom()))
+    qtbot.keyClick(canvas, Qt.Key.Key_Home)
+    assert canvas.visible_rect().contains(QPointF(bounds.center().x(), bounds.top()))
+
+
+def test_navigation_status_names_boxes_and_zoom(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    open_and_wait(SAMPLES / "mlp.py")
+    window.module_tree.tree.setCurrentItem(window.module_tree._items["layer1"])
+    with qtbot.waitSignal(window.session.relaid, timeout=10_000) as blocker:
+        window.module_tree.module_activated.emit("layer1")  # double-click in the tree folds
+    items = len(blocker.args[0].layout.items)
+    assert f"13 nodes · 12 edges · {items} boxes drawn" in window.status.counts.text()
+    assert zoom_text(1.0) == "100 %" and zoom_text(0.001) == "0.1 %"
