@@ -139,3 +139,28 @@ def test_window_without_display_is_one_clear_line(
     code, out, err = run(capsys, str(SAMPLES / "mlp.py"))
     assert code == 2 and out == ""
     assert err.startswith("graphviewer: error: no display") and "xvfb-run" in err
+
+
+@pytest.mark.parametrize("suffix", ["svg", "png", "pdf"])
+def test_export_writes_each_format(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, suffix: str
+) -> None:
+    out_file = tmp_path / f"mlp.{suffix}"
+    code, out, err = run(capsys, "export", str(SAMPLES / "mlp.py"), "-o", str(out_file))
+    assert code == 0, err
+    assert out_file.stat().st_size > 1000
+    assert "wrote" in out + err
+    head = out_file.read_bytes()[:8]
+    assert head.startswith({"svg": b"<?xml", "png": b"\x89PNG", "pdf": b"%PDF"}[suffix])
+
+
+def test_export_bad_suffix_and_empty_graph_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "export", str(SAMPLES / "mlp.py"), "-o", str(tmp_path / "g.bmp"))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    target = tmp_path / "g.svg"
+    code, _, err = run(
+        capsys, "export", str(SAMPLES / "mlp.py"), "-o", str(target), "--mode", "no_grad"
+    )
+    assert code == 2 and "empty" in err and not target.exists()

@@ -26,21 +26,50 @@ def ensure_gui_app() -> None:
     _app = QGuiApplication(["graphviewer"])
 
 
+# A slide: 16:9 at 1920×1080 px, less margins and the title; a label stays readable down to
+# this many pixels per layout unit (node labels are ~11 units tall: ≥ 8 px on the slide).
+SLIDE_SIZE = (1840.0, 960.0)
+SLIDE_MIN_SCALE = 0.75
+
+
 def layout_for_export(
     snapshot: GraphSnapshot, *, depth: int | None = None, expand_all: bool = False
 ) -> Layout:
-    """The layout the window would open with (folded below `depth`), or fully expanded."""
+    """The layout to export: fully expanded, folded below `depth`, or, with neither, the
+    deepest folding whose picture is readable on one 16:9 slide (the window's first view when
+    none is)."""
     from graphviewer.core.layout import default_collapsed, layout_graph
     from graphviewer.render.text import text_measurer
 
     ensure_gui_app()
+    measure = text_measurer()
+
+    def lay_out(collapsed: frozenset[str]) -> Layout:
+        return layout_graph(snapshot.graph, snapshot.modules, collapsed=collapsed, measure=measure)
+
     if expand_all:
-        collapsed: frozenset[str] = frozenset()
-    else:
-        collapsed = frozenset(default_collapsed(snapshot.graph, snapshot.modules, depth=depth))
-    return layout_graph(
-        snapshot.graph, snapshot.modules, collapsed=collapsed, measure=text_measurer()
+        return lay_out(frozenset())
+    if depth is not None:
+        return lay_out(frozenset(default_collapsed(snapshot.graph, snapshot.modules, depth=depth)))
+    first_view = frozenset(default_collapsed(snapshot.graph, snapshot.modules))
+    first = lay_out(first_view)
+    if _fits_slide(first):
+        return first
+    shown = max(
+        (info.depth for path, info in snapshot.modules.items() if path not in first_view), default=0
     )
+    for d in range(shown - 1, -1, -1):
+        candidate = lay_out(frozenset(default_collapsed(snapshot.graph, snapshot.modules, depth=d)))
+        if _fits_slide(candidate):
+            return candidate
+    return first
+
+
+def _fits_slide(layout: Layout) -> bool:
+    _, _, width, height = layout.bounds
+    if width <= 0 or height <= 0:
+        return True
+    return min(SLIDE_SIZE[0] / width, SLIDE_SIZE[1] / height) >= SLIDE_MIN_SCALE
 
 
 def export_snapshot(
