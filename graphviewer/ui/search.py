@@ -47,12 +47,13 @@ class SearchBar(QWidget):
         self.field.returnPressed.connect(self._on_field_return)
         self.count = QLabel("", self)
         buttons = []
-        for name, tip, signal in (
-            ("previous", "Previous match (Shift+Enter)", self.previous_requested),
-            ("next", "Next match (Enter)", self.next_requested),
-            ("close", "Close (Esc)", self.closed),
+        for name, text, tip, signal in (
+            ("previous", "▲", "Previous match (Shift+Enter)", self.previous_requested),
+            ("next", "▼", "Next match (Enter)", self.next_requested),
+            ("close", "✕", "Close (Esc)", self.closed),
         ):
             button = QToolButton(self)
+            button.setText(text)  # shown only when the icon cannot be found
             button.setIcon(icon(name))
             button.setToolTip(tip)
             button.setAutoRaise(True)
