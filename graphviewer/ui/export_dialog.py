@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from graphviewer.core.errors import GraphviewerError
+from graphviewer.core.jobs import CancelToken, Job, Progress
 from graphviewer.render.export import (
     ExportOptions,
     ExportResult,
@@ -43,6 +45,7 @@ from graphviewer.render.export import (
 from graphviewer.render.page import paint_page
 from graphviewer.render.scene import GraphScene, ViewState
 from graphviewer.render.theme import Theme, theme_named
+from graphviewer.ui.worker import JobWorker
 
 if TYPE_CHECKING:
     from graphviewer.ui.canvas import GraphCanvas
@@ -71,6 +74,11 @@ class ExportDialog(QDialog):
         self._visible = visible_rect
         self._state = state or ViewState()
         self.result_: ExportResult | None = None
+        self._pending_path = Path()
+        self._worker = JobWorker(self)
+        self._worker.finished.connect(self._on_worker_finished)
+        self._worker.failed.connect(self._on_worker_failed)
+        self._worker.cancelled.connect(self._on_worker_cancelled)
         self._build(default_name)
         self._restore()
         self._preview_timer = QTimer(self, singleShot=True, interval=120)
@@ -163,9 +171,16 @@ class ExportDialog(QDialog):
         top = QHBoxLayout()
         top.addLayout(form, 1)
         top.addWidget(self.preview)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy: one file, no steps to count
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.options_panel = QWidget()
+        self.options_panel.setLayout(top)
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
+        layout.addWidget(self.options_panel)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
 
     # -- options -------------------------------------------------------------------------------
@@ -244,24 +259,60 @@ class ExportDialog(QDialog):
             self.path_edit.setText(chosen)
 
     def _on_export_clicked(self) -> None:
+        """Write the file on a worker thread: the window stays responsive, Cancel stops it."""
+        if self._worker.busy:
+            return
         path = Path(self.path_edit.text()).expanduser()
-        options = self.options()
+        options, fmt = self.options(), self.fmt
+        scene = self.scene(options.background)
         self.error_label.hide()
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            self.result_ = export_graph(
-                self.scene(options.background), path, fmt=self.fmt, options=options
-            )
-        except GraphviewerError as exc:
-            self._show_error(str(exc))
-            return
-        except Exception as exc:  # a bug must not lose the user's window
-            self._show_error(f"Export failed: {type(exc).__name__}: {exc}")
-            return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        self._remember(path)
+
+        def job(cancel: CancelToken, report: Callable[[Progress], None]) -> Job[ExportResult]:
+            yield Progress(f"writing {path.name}")
+            return export_graph(scene, path, fmt=fmt, options=options, cancel=cancel)
+
+        self._pending_path = path
+        self._set_busy(True)
+        self._worker.submit(job, "graphviewer-export")
+
+    def _on_worker_finished(self, _job_id: int, result: object) -> None:
+        self._set_busy(False)
+        self.result_ = result  # type: ignore[assignment]
+        self._remember(self._pending_path)
         self.accept()
+
+    def _on_worker_failed(self, _job_id: int, exc: object) -> None:
+        self._set_busy(False)
+        if isinstance(exc, GraphviewerError):
+            self._show_error(str(exc))
+        else:  # a bug must not lose the user's window
+            self._show_error(f"Export failed: {type(exc).__name__}: {exc}")
+
+    def _on_worker_cancelled(self, _job_id: int) -> None:
+        self._set_busy(False)
+        self._show_error("Export cancelled: nothing was written, any earlier file is as it was.")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.export_button.setEnabled(not busy)
+        self.options_panel.setEnabled(not busy)
+        if busy:
+            QGuiApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+        else:
+            QGuiApplication.restoreOverrideCursor()
+
+    def done(self, result: int) -> None:
+        """Closing waits for a cancelled export's thread: no write outlives the dialog."""
+        self._worker.cancel()
+        self._worker.wait_idle(10.0)
+        super().done(result)
+
+    def reject(self) -> None:
+        """Cancel (or Esc) stops a running export first; a second press closes the dialog."""
+        if self._worker.busy:
+            self._worker.cancel()
+            return
+        super().reject()
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(message)

@@ -13,6 +13,7 @@ thread's next bytecode. A thread inside one long C call cannot be interrupted: `
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import threading
 import time
@@ -103,7 +104,8 @@ class JobWorker(QObject):
                         run.ended = True
             except Cancelled:  # an interrupt that landed just as the job ended
                 pass
-            self._thread_done.emit(run.job_id, outcome[0], outcome[1])
+            with contextlib.suppress(RuntimeError):  # the worker's owner is gone: nobody to tell
+                self._thread_done.emit(run.job_id, outcome[0], outcome[1])
 
         start_deep_thread(target, name)
         self.started.emit(run.job_id)

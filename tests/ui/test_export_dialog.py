@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRectF, QSettings, Qt
+from PySide6.QtCore import QRectF, QSettings, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
+from graphviewer.core.jobs import CancelToken
 from graphviewer.core.types import GraphSnapshot, Layout
 from graphviewer.render.scene import GraphScene
 from graphviewer.render.theme import Theme
@@ -50,7 +51,7 @@ def test_export_dialog_writes_png_and_remembers(
     dialog.path_edit.setText(str(tmp_path / "slide.png"))
     assert "1,000 ×" in dialog.size_label.text()
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
-    assert dialog.result() == QDialog.DialogCode.Accepted
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=20_000)
     image = QImage(str(tmp_path / "slide.png"))
     assert image.width() == 1000
     assert image.pixelColor(2, 2).name() == "#1c1e22"  # the dark background
@@ -71,6 +72,7 @@ def test_export_dialog_svg_of_visible_area(
     assert dialog.path_edit.text().endswith("part.svg")
     dialog.visible_radio.click()
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=20_000)
     text = (tmp_path / "part.svg").read_text()
     assert "<text" in text and "mlp — train mode" in text
 
@@ -82,5 +84,48 @@ def test_export_dialog_shows_errors_and_stays_open(
     dialog.show()
     dialog.path_edit.setText(str(tmp_path / "missing" / "g.png"))
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.error_label.isVisible, timeout=20_000)
     assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
     assert dialog.error_label.isVisible() and "folder does not exist" in dialog.error_label.text()
+
+
+def test_export_dialog_cancel_stops_a_slow_export_and_keeps_the_old_file(
+    qtbot: QtBot,
+    mlp: tuple[GraphSnapshot, Layout],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The file is written off the GUI thread: the dialog stays responsive, Cancel stops it."""
+    import threading
+    import time
+
+    from graphviewer.ui import export_dialog
+
+    started = threading.Event()
+
+    def slow_export(*_args: object, cancel: CancelToken, **_kwargs: object) -> None:
+        started.set()
+        while True:
+            cancel.raise_if_cancelled()
+            time.sleep(0.01)
+
+    monkeypatch.setattr(export_dialog, "export_graph", slow_export)
+    target = tmp_path / "old.png"
+    target.write_bytes(b"the previous export")
+    dialog = _dialog(qtbot, *mlp, str(target))
+    dialog.show()
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert started.wait(10)
+    assert dialog.progress.isVisible() and not dialog.export_button.isEnabled()
+    ticks: list[int] = []
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    qtbot.wait(200)
+    assert len(ticks) >= 5  # the event loop runs while the export does
+    dialog.reject()  # the Cancel button / Esc
+    qtbot.waitUntil(dialog.error_label.isVisible, timeout=10_000)
+    assert "cancelled" in dialog.error_label.text()
+    assert dialog.isVisible() and dialog.export_button.isEnabled()
+    assert target.read_bytes() == b"the previous export"
+    assert dialog._worker.wait_idle(10)
