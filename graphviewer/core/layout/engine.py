@@ -11,8 +11,8 @@ import numpy as np
 
 from graphviewer.core.labels import approx_measure, group_label
 from graphviewer.core.layout.blocks import BLOCK, ITEM, build_blocks
+from graphviewer.core.layout.crossings import route_crossings
 from graphviewer.core.layout.items import build_items, module_path
-from graphviewer.core.layout.ordering import route_crossings
 from graphviewer.core.layout.place import Measure, Placed, element_sizes, place_block
 from graphviewer.core.types import Layout, ModuleInfo, collapsed_id
 

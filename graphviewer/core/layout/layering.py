@@ -139,3 +139,44 @@ def make_chains(layer: np.ndarray, src: np.ndarray, dst: np.ndarray, back: np.nd
     idx = np.nonzero(not_end)[0]
     seg_edge = np.repeat(np.arange(len(src)), span)
     return Chains(layer_all, num_dummies, flat, flat_start, flat[idx], flat[idx + 1], seg_edge)
+
+
+def sink_postorder(n: int, src: np.ndarray, dst: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Each element's rank in a depth-first post-order from the sinks, walking edges backwards.
+
+    Inputs are visited in `key` order. As a starting order it keeps every subtree that merges
+    into one consumer contiguous, so graphs that are trees of merges (most of an autograd graph)
+    start without crossings; creation order interleaves parallel branches instead.
+    """
+    if n == 0:
+        return np.zeros(0)
+    in_order = np.lexsort((key[src], dst))
+    preds = src[in_order].tolist()
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(dst, minlength=n), out=ptr[1:])
+    in_ptr = ptr.tolist()
+    has_out = np.zeros(n, dtype=bool)
+    has_out[src] = True
+    roots = [int(v) for v in np.argsort(key, kind="stable") if not has_out[v]]
+    roots += [int(v) for v in np.argsort(key, kind="stable") if has_out[v]]  # cycles' leftovers
+    rank = [-1.0] * n
+    seen = [False] * n
+    count = 0
+    for r in roots:
+        if seen[r]:
+            continue
+        seen[r] = True
+        stack = [(r, in_ptr[r])]
+        while stack:
+            v, j = stack[-1]
+            if j < in_ptr[v + 1]:
+                stack[-1] = (v, j + 1)
+                u = preds[j]
+                if not seen[u]:
+                    seen[u] = True
+                    stack.append((u, in_ptr[u]))
+            else:
+                stack.pop()
+                rank[v] = float(count)
+                count += 1
+    return np.asarray(rank, dtype=np.float64)

@@ -1,16 +1,27 @@
-"""Crossing reduction and crossing counting for one block, vectorised over all layers at once.
+"""Crossing reduction for one block, vectorised over all layers at once.
 
 Barycenter sweeps are usually layer by layer, which costs a numpy call per layer: too slow for
 the thousands of layers of an unrolled RNN. Here a sweep updates every other layer at once from
 its fixed neighbours (odd layers from even ones, then even from odd: a red-black Gauss-Seidel
-sweep), so one half-sweep is one bincount and one sort over the whole block.
+sweep), so one half-sweep is one bincount (barycenter) or one sort (median) over the whole block.
+
+Rounds alternate barycenter and median sweeps; each round ends with greedy adjacent transposes
+(swap two neighbours in a layer when that removes crossings), done for all non-overlapping pairs
+of every other layer at once. The best ordering seen is kept. Ends of segments at a child box
+are shifted by where their port sits on the box's border (`*_off`, a fraction of a slot), so the
+block's order follows its children's ports. Work is bounded by the block's size.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-SWEEPS = 4  # down+up sweep pairs
+from graphviewer.core.layout.crossings import count_crossings
+
+ROUNDS = 6  # sweep rounds (down+up each) for small blocks
+TRANSPOSES = 2  # transpose passes per round
+WORK = 400_000  # rounds × segments above this get fewer rounds (at least one)
+PATIENCE = 2  # stop after this many rounds without fewer crossings
 
 
 def ranks(layer: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -28,86 +39,122 @@ def order_layers(
     key: np.ndarray,
     seg_src: np.ndarray,
     seg_dst: np.ndarray,
-    sweeps: int = SWEEPS,
-) -> np.ndarray:
-    """Positions within layers (0, 1, ...) after barycenter sweeps starting from `key` order."""
+    src_off: np.ndarray | None = None,
+    dst_off: np.ndarray | None = None,
+) -> tuple[np.ndarray, int]:
+    """(positions within layers 0, 1, ..., crossings) after sweeps starting from `key` order."""
     n = len(layer)
     if n == 0:
-        return np.zeros(0)
+        return np.zeros(0), 0
     pos = ranks(layer, np.lexsort((key, layer)))
-    if len(seg_src) == 0:
-        return pos
+    m = len(seg_src)
+    if m < 2:
+        return pos, 0
+    s_off = np.zeros(m) if src_off is None else src_off
+    d_off = np.zeros(m) if dst_off is None else dst_off
+    best = count_crossings(layer, pos, seg_src, seg_dst, s_off, d_off)
+    best_pos = pos
+    rounds = max(1, min(ROUNDS, WORK // max(m, 1)))
     parity = layer % 2
-    for _ in range(sweeps):
-        for fixed_side, moving_side in ((seg_src, seg_dst), (seg_dst, seg_src)):
+    nbr = _neighbours(n, seg_src, seg_dst, s_off, d_off)
+    stale = 0
+    for r in range(rounds):
+        if best == 0 or stale >= PATIENCE:
+            break
+        median = r % 2 == 1
+        for fixed, moving, off in ((seg_src, seg_dst, s_off), (seg_dst, seg_src, d_off)):
             for p in (1, 0):
-                total = np.bincount(moving_side, weights=pos[fixed_side], minlength=n)
-                count = np.bincount(moving_side, minlength=n)
-                move = (count > 0) & (parity == p)
-                bary = np.where(move, total / np.maximum(count, 1), pos)
-                pos = ranks(layer, np.lexsort((pos, bary, layer)))
-    return pos
+                target = _median if median else _barycenter
+                want = target(n, pos[fixed] + off, moving, pos)
+                move = parity == p
+                pos = ranks(layer, np.lexsort((pos, np.where(move, want, pos), layer)))
+        for _ in range(TRANSPOSES):
+            pos, swapped = _transpose(layer, pos, nbr)
+            if not swapped:
+                break
+        c = count_crossings(layer, pos, seg_src, seg_dst, s_off, d_off)
+        if c < best:
+            best, best_pos, stale = c, pos, 0
+        else:
+            stale += 1
+    return best_pos, best
 
 
-def count_crossings(
-    layer: np.ndarray, pos: np.ndarray, seg_src: np.ndarray, seg_dst: np.ndarray
-) -> int:
-    """Crossings between segments joining adjacent layers (segments sharing an end never cross)."""
-    if len(seg_src) < 2:
-        return 0
-    lu = layer[seg_src]
-    order = np.lexsort((pos[seg_dst], pos[seg_src], lu))
-    width = float(pos.max()) + 2.0
-    seq = lu[order] * width + pos[seg_dst][order]
-    return count_inversions(seq)
+def _barycenter(n: int, values: np.ndarray, at: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Mean of `values` per element `at` (elements with none keep `pos`)."""
+    total = np.bincount(at, weights=values, minlength=n)
+    count = np.bincount(at, minlength=n)
+    return np.where(count > 0, total / np.maximum(count, 1), pos)
 
 
-def route_crossings(points: np.ndarray, route_start: np.ndarray, weight: np.ndarray) -> int:
-    """Proper crossings between the polylines of one block, as drawn (`weight`: copies of each).
-
-    Every route segment either drops straight down inside a layer or crosses one band between
-    two layers from its bottom to the next layer's top, so two segments can only cross inside
-    the same band, and they do exactly when their x order at the band's top and at its bottom
-    is strictly opposite (a shared end is a touch, not a crossing). A route drawn for several
-    item edges (up through the same out-port) counts once per edge, as a drawing of all edges'
-    polylines would show it.
-    """
-    m = len(route_start) - 1
-    if m < 2 or len(points) < 2:
-        return 0
-    a, b = points[:-1], points[1:]
-    point_edge = np.repeat(np.arange(m), np.diff(route_start))
-    edge = point_edge[:-1]
-    ok = (edge == point_edge[1:]) & (b[:, 1] > a[:, 1])
-    a, b, edge = a[ok], b[ok], edge[ok]
-    if len(a) < 2:
-        return 0
-    w = weight[edge]
-    a, b = np.repeat(a, w, axis=0), np.repeat(b, w, axis=0)
-    _, band = np.unique(np.column_stack([a[:, 1], b[:, 1]]), axis=0, return_inverse=True)
-    band = band.reshape(-1)
-    _, xb = np.unique(b[:, 0], return_inverse=True)
-    order = np.lexsort((xb, a[:, 0], band))
-    return count_inversions(band[order] * (int(xb.max()) + 2) + xb.reshape(-1)[order])
+def _median(n: int, values: np.ndarray, at: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Median of `values` per element `at` (the mean of the middle two for an even count)."""
+    order = np.lexsort((values, at))
+    v, a = values[order], at[order]
+    count = np.bincount(a, minlength=n)
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(count, out=start[1:])
+    has = count > 0
+    lo = start[:-1][has] + (count[has] - 1) // 2
+    hi = start[:-1][has] + count[has] // 2
+    out = pos.copy()
+    out[has] = (v[lo] + v[hi]) / 2
+    return out
 
 
-def count_inversions(values: np.ndarray) -> int:
-    """Pairs i < j with values[i] > values[j], by merge levels: O(n log² n), all numpy."""
-    n = len(values)
-    if n < 2:
-        return 0
-    _, r = np.unique(values, return_inverse=True)
-    r = r.astype(np.int64)
-    idx = np.arange(n, dtype=np.int64)
-    total = 0
-    size = 1
-    while size < n:
-        block = idx // (2 * size)
-        right = ((idx // size) & 1).astype(bool)
-        left_keys = np.sort(block[~right] * (n + 1) + r[~right])
-        rb = block[right] * (n + 1)
-        hi = np.searchsorted(left_keys, rb + n, side="right")
-        lo = np.searchsorted(left_keys, rb + r[right], side="right")
-        total += int((hi - lo).sum())
-        size *= 2
-    return total
+class _Neighbours:
+    """Each element's neighbours (CSR): the element, which side (+1 below, -1 above), end shift."""
+
+    def __init__(self, ptr: np.ndarray, elem: np.ndarray, side: np.ndarray, off: np.ndarray):
+        self.ptr, self.elem, self.side, self.off = ptr, elem, side, off
+        self.deg = np.diff(ptr)
+
+
+def _neighbours(
+    n: int, src: np.ndarray, dst: np.ndarray, s_off: np.ndarray, d_off: np.ndarray
+) -> _Neighbours:
+    owner = np.concatenate([src, dst])
+    other = np.concatenate([dst, src])
+    side = np.concatenate([np.ones(len(src), np.int8), -np.ones(len(dst), np.int8)])
+    off = np.concatenate([d_off, s_off])
+    order = np.argsort(owner, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=n), out=ptr[1:])
+    return _Neighbours(ptr, other[order], side[order], off[order])
+
+
+def _transpose(layer: np.ndarray, pos: np.ndarray, nbr: _Neighbours) -> tuple[np.ndarray, bool]:
+    """Swap adjacent pairs that cross less swapped: four phases (layer parity × pair parity)."""
+    swapped_any = False
+    for lp in (0, 1):
+        for pp in (0, 1):
+            order = np.lexsort((pos, layer))
+            lay = layer[order]
+            u, v = order[:-1], order[1:]
+            ok = (lay[:-1] == lay[1:]) & (lay[:-1] % 2 == lp) & (pos[u].astype(np.int64) % 2 == pp)
+            u, v = u[ok], v[ok]
+            if not len(u):
+                continue
+            du, dv = nbr.deg[u], nbr.deg[v]
+            combos = du * dv
+            keep = combos > 0
+            u, v, du, dv, combos = u[keep], v[keep], du[keep], dv[keep], combos[keep]
+            if not len(u):
+                continue
+            total = int(combos.sum())
+            pair = np.repeat(np.arange(len(u)), combos)
+            t = np.arange(total) - np.repeat(np.cumsum(combos) - combos, combos)
+            ia = nbr.ptr[u][pair] + t // dv[pair]
+            ib = nbr.ptr[v][pair] + t % dv[pair]
+            same = nbr.side[ia] == nbr.side[ib]
+            pa = pos[nbr.elem[ia]] + nbr.off[ia]
+            pb = pos[nbr.elem[ib]] + nbr.off[ib]
+            now = np.bincount(pair, weights=same & (pa > pb), minlength=len(u))
+            after = np.bincount(pair, weights=same & (pa < pb), minlength=len(u))
+            better = after < now
+            if better.any():
+                su, sv = u[better], v[better]
+                pos = pos.copy()
+                pos[su], pos[sv] = pos[sv], pos[su].copy()
+                swapped_any = True
+    return pos, swapped_any

@@ -9,8 +9,8 @@ import numpy as np
 
 from graphviewer.core.layout.blocks import BLOCK, IN_PORT, ITEM, OUT_PORT, Block
 from graphviewer.core.layout.coords import LONG_EDGE_WEIGHT, assign_x, layer_tops
-from graphviewer.core.layout.layering import assign_layers, make_chains
-from graphviewer.core.layout.ordering import count_crossings, order_layers
+from graphviewer.core.layout.layering import assign_layers, make_chains, sink_postorder
+from graphviewer.core.layout.ordering import order_layers
 
 Measure = Callable[[str], tuple[float, float]]
 
@@ -23,6 +23,7 @@ PORT_WIDTH = 4.0
 LAYER_GAP = 30.0
 GROUP_PAD = 12.0  # inside a group box, around its content
 TITLE_GAP = 4.0  # between a group's title and its content
+ALT_START_MAX = 20_000  # blocks with at most this many segments also try a second start order
 
 
 @dataclass
@@ -109,8 +110,18 @@ def place_block(
     all_key = np.concatenate([key, dkey])
     seg_fwd = ~back[ch.seg_edge]
     s_src, s_dst = ch.seg_src[seg_fwd], ch.seg_dst[seg_fwd]
-    pos = order_layers(ch.layer, all_key, s_src, s_dst)
-    crossings = count_crossings(ch.layer, pos, s_src, s_dst)
+    src_off, dst_off = _port_offsets(ch.flat_start, src, dst, width, src_port_x, dst_port_x)
+    s_off, d_off = src_off[seg_fwd], dst_off[seg_fwd]
+    pos, crossings = order_layers(ch.layer, all_key, s_src, s_dst, s_off, d_off)
+    if crossings and len(s_src) <= ALT_START_MAX:
+        # a second start: subtrees merging into one consumer kept together
+        fwd = ~back
+        post = sink_postorder(n, src[fwd], dst[fwd], key)
+        alt, alt_crossings = order_layers(
+            ch.layer, np.concatenate([post, post[src[chain_of]]]), s_src, s_dst, s_off, d_off
+        )
+        if alt_crossings < crossings:
+            pos, crossings = alt, alt_crossings
 
     w_all = np.concatenate([width, np.full(nd, DUMMY_WIDTH)])
     h_all = np.concatenate([height, np.zeros(nd)])
@@ -145,6 +156,30 @@ def place_block(
         crossings,
         nd,
     )
+
+
+def _port_offsets(
+    flat_start: np.ndarray,
+    src: np.ndarray,
+    dst: np.ndarray,
+    width: np.ndarray,
+    src_port_x: np.ndarray,
+    dst_port_x: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per segment: where its ends sit on a child box's border, as a fraction of one slot."""
+    m = len(src)
+    num_seg = int(flat_start[-1]) - m
+    src_off, dst_off = np.zeros(num_seg), np.zeros(num_seg)
+    if m == 0:
+        return src_off, dst_off
+    k = np.arange(m)
+    first, last = flat_start[:-1] - k, flat_start[1:] - k - 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fs = np.nan_to_num((src_port_x / width[src] - 0.5) * 0.9)
+        fd = np.nan_to_num((dst_port_x / width[dst] - 0.5) * 0.9)
+    src_off[first] = fs
+    dst_off[last] = fd
+    return src_off, dst_off
 
 
 def _group_box(
