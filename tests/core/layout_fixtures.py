@@ -16,6 +16,7 @@ class GraphBuilder:
     def __init__(self) -> None:
         self.graph = nx.DiGraph()
         self.classes: dict[str, str] = {"": "Model"}
+        self.calls: dict[str, int] = {}  # modules called more than once
 
     def module(self, path: str, class_name: str = "Module") -> str:
         self.classes[path] = class_name
@@ -69,7 +70,7 @@ class GraphBuilder:
                 tuple(c for c in ordered if c and parent(c) == p),
                 ((1, 8),),
                 ((1, 8),),
-                calls=1,
+                calls=self.calls.get(p, 1),
             )
             for p in ordered
         }
@@ -106,6 +107,28 @@ def layout_transformer(blocks: int = 3) -> tuple[nx.DiGraph, dict[str, ModuleInf
         f = g.node("gelu", g.module(f"{mlp}.act", "GELU"), [g.linear(f"{mlp}.fc", x)])
         x = g.node("add", blk, [x, g.linear(f"{mlp}.proj", f)])
     x = g.node("layer_norm", g.module("enc.ln_f", "LayerNorm"), [x])
+    g.node("mean", "", [x], kind="output", shape=())
+    return g.graph, g.modules()
+
+
+def layout_resnet(blocks: int = 4) -> tuple[nx.DiGraph, dict[str, ModuleInfo]]:
+    """Bottlenecks with skip edges, a projection on the first, a ReLU called thrice in each."""
+    g = GraphBuilder()
+
+    def conv_bn(path: str, x: str) -> str:
+        conv = g.node("convolution", g.module(f"{path}.conv", "Conv2d"), [x, g.param(path, "w")])
+        bn = g.module(f"{path}.bn", "BatchNorm2d")
+        return g.node("batch_norm", bn, [conv, g.param(bn, "weight"), g.param(bn, "bias")])
+
+    x = g.node("input", kind="input")
+    for i in range(blocks):
+        blk = g.module(f"layer.{i}", "Bottleneck")
+        relu = g.module(f"{blk}.relu", "ReLU")
+        g.calls[relu] = 3
+        skip = conv_bn(f"{blk}.downsample", x) if i == 0 else x
+        h = g.node("relu", relu, [conv_bn(f"{blk}.c1", x)])
+        h = g.node("relu", relu, [conv_bn(f"{blk}.c2", h)])
+        x = g.node("relu", relu, [g.node("add", blk, [conv_bn(f"{blk}.c3", h), skip])])
     g.node("mean", "", [x], kind="output", shape=())
     return g.graph, g.modules()
 

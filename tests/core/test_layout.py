@@ -11,7 +11,13 @@ import pytest
 from graphviewer.core.labels import module_label, node_label
 from graphviewer.core.layout import default_collapsed, layout_graph, layout_to_json
 from graphviewer.core.types import Layout, collapsed_id
-from tests.core.layout_fixtures import layout_mlp, layout_random, layout_rnn, layout_transformer
+from tests.core.layout_fixtures import (
+    layout_mlp,
+    layout_random,
+    layout_resnet,
+    layout_rnn,
+    layout_transformer,
+)
 
 EPS = 1e-6
 
@@ -101,26 +107,59 @@ def check_invariants(graph, layout: Layout, *, routes_avoid_boxes: bool = True) 
                 for j in range(n):
                     if j not in (s, t):
                         assert not segment_hits_box(p, q, boxes[j]), f"edge {k} crosses item {j}"
-    # group boxes contain exactly their members and nest
+    # group boxes contain exactly their members and nest; a module called several times has
+    # one box per call (its path repeats): each member is inside one of them
     members = member_items(graph, layout)
     gb = layout.group_boxes
+    boxes_of: dict[str, list[int]] = {}
+    for g, path in enumerate(layout.group_paths):
+        boxes_of.setdefault(path, []).append(g)
     for g, path in enumerate(layout.group_paths):
         for k in range(n):
             if k in members[g]:
-                assert inside(boxes[k], gb[g]), f"{layout.items[k]} outside group {path!r}"
+                assert any(inside(boxes[k], gb[h]) for h in boxes_of[path]), (
+                    f"{layout.items[k]} outside group {path!r}"
+                )
             else:
                 assert not overlapping(boxes[k : k + 1], gb[g : g + 1])[0, 0], (
                     f"{layout.items[k]} inside foreign group {path!r}"
                 )
         for h, other in enumerate(layout.group_paths):
             if other.startswith(path + "."):
-                assert inside(gb[h], gb[g])
+                assert any(inside(gb[h], gb[p]) for p in boxes_of[path])
             elif h != g and not path.startswith(other + "."):
                 assert not overlapping(gb[h : h + 1], gb[g : g + 1])[0, 0], (path, other)
 
 
+def drawn_crossings(layout: Layout) -> int:
+    """Proper intersections between segments of different edges' polylines, pair by pair."""
+    off = layout.edge_offsets
+    seg, owner = [], []
+    for k in range(len(layout.edge_src)):
+        pts = layout.edge_points[off[k] : off[k + 1]]
+        seg.extend(np.hstack([pts[:-1], pts[1:]]))
+        owner.extend([k] * (len(pts) - 1))
+    if len(seg) < 2:
+        return 0
+    s, e = np.array(seg), np.array(owner)
+    p, r = s[:, None, :2], s[:, None, 2:] - s[:, None, :2]
+    q, t = s[None, :, :2], s[None, :, 2:] - s[None, :, :2]
+
+    def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+
+    denom = cross(r, t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = cross(q - p, t) / denom
+        v = cross(q - p, r) / denom
+    hit = (np.abs(denom) > 1e-9) & (u > 1e-6) & (u < 1 - 1e-6) & (v > 1e-6) & (v < 1 - 1e-6)
+    return int((hit & (e[:, None] != e[None, :])).sum()) // 2
+
+
 @pytest.mark.parametrize(
-    "make", [layout_mlp, layout_transformer, lambda: layout_rnn(12)], ids=["mlp", "tf", "rnn"]
+    "make",
+    [layout_mlp, layout_transformer, lambda: layout_rnn(12), layout_resnet],
+    ids=["mlp", "tf", "rnn", "resnet"],
 )
 def test_layout_invariants_expanded(make) -> None:
     graph, modules = make()
@@ -135,6 +174,34 @@ def test_layout_invariants_random(seed: int) -> None:
     check_invariants(graph, layout_graph(graph, modules))
     folded = default_collapsed(graph, modules, depth=1)
     check_invariants(graph, layout_graph(graph, modules, collapsed=folded))
+
+
+@pytest.mark.parametrize(
+    "make", [layout_resnet, lambda: layout_transformer(4)], ids=["resnet", "transformer"]
+)
+def test_layout_no_crossings_on_chains_with_skips(make) -> None:
+    graph, modules = make()
+    layout = layout_graph(graph, modules)
+    check_invariants(graph, layout)
+    assert layout.crossings == 0 == drawn_crossings(layout)
+
+
+def test_layout_module_called_thrice_gets_a_box_per_call() -> None:
+    graph, modules = layout_resnet(2)
+    layout = layout_graph(graph, modules)
+    assert layout.group_paths.count("layer.1.relu") == 3
+    assert "layer.1.relu" in layout.group_paths and "@" not in "".join(layout.group_paths)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_layout_crossings_match_drawn_polylines(seed: int) -> None:
+    graph, modules = layout_random(seed)
+    for folded in ((), default_collapsed(graph, modules, depth=1)):
+        layout = layout_graph(graph, modules, collapsed=folded)
+        assert layout.crossings == drawn_crossings(layout) > 0
+    graph, modules = layout_rnn(12)
+    layout = layout_graph(graph, modules)
+    assert layout.crossings == drawn_crossings(layout)
 
 
 def test_layout_output_below_sources() -> None:
