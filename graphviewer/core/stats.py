@@ -80,40 +80,41 @@ def tensor_stats(tensor: torch.Tensor, bins: int = DEFAULT_BINS) -> ActivationSt
 
 
 def _tensor_stats(tensor: torch.Tensor, bins: int) -> ActivationStats:
+    # numpy on the tensor's own memory: single-threaded reductions with little per-call cost,
+    # which beat torch's here (its intra-op threads are busy with the forward on a small machine).
     shape = tuple(int(s) for s in tensor.shape)
     dtype = _dtype_name(tensor)
-    x = _as_float(tensor)
-    count = x.numel()
+    arr = _as_float(tensor).numpy()
+    count = arr.size
     if count == 0:
         return _empty(shape, dtype, bins)
-    flat = x.reshape(-1)
-    lo_t, hi_t = torch.aminmax(flat)
-    lo, hi = float(lo_t), float(hi_t)
+    flat = arr.reshape(-1)
+    lo, hi = float(flat.min()), float(flat.max())
     nan_count = inf_count = 0
     finite = flat
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        nan_count = int(torch.isnan(flat).sum())
-        inf_count = int(torch.isinf(flat).sum())
-        finite = flat[torch.isfinite(flat)]
-        if finite.numel():
-            lo_t, hi_t = torch.aminmax(finite)
-            lo, hi = float(lo_t), float(hi_t)
-    zeros = count - _nonzero(flat)
-    n = finite.numel()
+        nan_count = int(np.isnan(flat).sum())
+        inf_count = int(np.isinf(flat).sum())
+        finite = flat[np.isfinite(flat)]
+        if finite.size:
+            lo, hi = float(finite.min()), float(finite.max())
+    zeros = count - int(np.count_nonzero(flat))
+    n = finite.size
     if n:
-        mean_t = finite.mean(dtype=torch.float64) if n <= SMALL else finite.mean()
-        mean = float(mean_t)
-        std = float(torch.linalg.vector_norm(finite - mean)) / math.sqrt(n) if n > 1 else 0.0
+        mean = float(finite.mean(dtype=np.float64))
+        std = float(finite.std(dtype=np.float64)) if n > 1 else 0.0
         step = sample_step(n, shape)
         sample = finite[::step] if step > 1 else finite
         top = hi if hi > lo else lo + 1.0
-        counts = torch.histc(sample, bins=bins, min=lo, max=top).to(torch.int64).numpy().copy()
+        index = ((sample - lo) * (bins / (top - lo))).astype(np.intp)
+        np.clip(index, 0, bins - 1, out=index)
+        counts = np.bincount(index, minlength=bins).astype(np.int64)
         edges = np.linspace(lo, top, bins + 1)
-        hist_total = sample.numel()
+        hist_total = int(sample.size)
     else:
         lo = hi = mean = std = math.nan
         counts, edges, hist_total = np.zeros(bins, dtype=np.int64), np.zeros(bins + 1), 0
-    units, dead = _dead_units(x) if zeros else (_units(x), 0)
+    units, dead = _dead_units(arr) if zeros else (_units(arr), 0)
     return ActivationStats(
         shape=shape,
         dtype=dtype,
@@ -133,14 +134,6 @@ def _tensor_stats(tensor: torch.Tensor, bins: int) -> ActivationStats:
     )
 
 
-def _nonzero(flat: torch.Tensor) -> int:
-    """Exact count of non-zero values; sign().abs().sum() is several times faster than
-    count_nonzero here, and exact in float32 below 2**24 elements."""
-    if flat.numel() < (1 << 24):
-        return int(flat.sign().abs().sum())
-    return int(flat.count_nonzero())
-
-
 def sample_step(n: int, shape: tuple[int, ...]) -> int:
     """Stride of the histogram's even sample: the least step ≥ n / HIST_SAMPLE sharing no factor
     with any dimension, so that the sample walks through every row and column alike."""
@@ -152,22 +145,19 @@ def sample_step(n: int, shape: tuple[int, ...]) -> int:
     return step
 
 
-def _units(x: torch.Tensor) -> int:
+def _dead_units(arr: np.ndarray) -> tuple[int, int]:
+    """(units, units that are zero for every sample and position), for a numpy activation."""
+    dim = unit_dim(arr.ndim)
+    if dim is None or arr.shape[dim] == 0:
+        return 0, 0
+    others = tuple(d for d in range(arr.ndim) if d != dim)
+    alive = np.any(arr != 0, axis=others)  # NaN is != 0: it counts as alive
+    return int(arr.shape[dim]), int(arr.shape[dim] - np.count_nonzero(alive))
+
+
+def _units(x: torch.Tensor | np.ndarray) -> int:
     dim = unit_dim(x.ndim)
     return int(x.shape[dim]) if dim is not None else 0
-
-
-def _dead_units(x: torch.Tensor) -> tuple[int, int]:
-    """(units, units that are zero for every sample and position)."""
-    dim = unit_dim(x.ndim)
-    if dim is None:
-        return 0, 0
-    units = int(x.shape[dim])
-    if units == 0:
-        return 0, 0
-    others = tuple(d for d in range(x.ndim) if d != dim)
-    peak = x.abs().amax(dim=others)  # NaN counts as alive: amax propagates it
-    return units, int((peak == 0).sum())
 
 
 @dataclass
@@ -255,7 +245,7 @@ def _batched_stats(items: list[_Pending], bins: int) -> dict[Hashable, Activatio
     for i, p in enumerate(items):
         count = p.values.numel()
         has = n_l[i] > 0
-        units, dead = _dead_units(p.full) if zeros_l[i] else (_units(p.full), 0)
+        units, dead = _dead_units(p.full.numpy()) if zeros_l[i] else (_units(p.full), 0)
         out[p.key] = ActivationStats(
             shape=p.shape,
             dtype=p.dtype,
