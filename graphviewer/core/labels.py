@@ -1,12 +1,15 @@
 """The texts drawn in node, stub, collapsed-module and group boxes: shared by layout and render.
 
 The layout engine sizes boxes by measuring these texts (with the caller's `measure`), and the
-renderer draws the same texts in those boxes, so a label always fits its box.
+renderer draws the same texts in those boxes, so a label always fits its box. `item_label` is the
+one rule for any `Layout` item; in particular a *stub* (`Layout.is_stub`) is sized from its
+one-line `stub_label` (the leaf's name, no shape), or from `module_stub_label` when the many-use
+item is a collapsed module: draw exactly that text in a stub, not the leaf's two-line label.
 """
 
 from __future__ import annotations
 
-from graphviewer.core.types import GraphNode, ModuleInfo
+from graphviewer.core.types import GraphNode, ModuleInfo, collapsed_id
 
 # A Qt-free guess at a 12 px sans-serif font: average advance and line height, in pixels.
 APPROX_CHAR_WIDTH = 7.0
@@ -32,12 +35,33 @@ def stub_label(node: GraphNode) -> str:
     return node.param.rsplit(".", 1)[-1] if node.param else node.op
 
 
+def module_stub_label(path: str) -> str:
+    """A stub's text when it stands for a collapsed module used many times: its last name."""
+    return path.rsplit(".", 1)[-1] if path else "(root)"
+
+
 def module_label(info: ModuleInfo) -> str:
     """A collapsed module's box text: name, class, and its input → output shapes when known."""
     ins = ", ".join(shape_text(s) for s in info.input_shapes)
     outs = ", ".join(shape_text(s) for s in info.output_shapes)
     shapes = f"{ins} → {outs}" if ins or outs else ""
     return "\n".join(p for p in (info.name, info.class_name, shapes) if p)
+
+
+def item_label(
+    item_id: str, *, stub: bool, node: GraphNode | None, module: ModuleInfo | None
+) -> str:
+    """The text of one `Layout` item, exactly as the layout measured it.
+
+    `node` is the graph node `item_id` names (None for a collapsed module's item), `module` the
+    module a collapsed item (`collapsed_id(path)`) stands for, when known.
+    """
+    if node is not None:
+        return stub_label(node) if stub else node_label(node)
+    path = item_id.removeprefix(collapsed_id(""))
+    if stub:
+        return module_stub_label(path)
+    return module_label(module) if module is not None else path or "(root)"
 
 
 def group_label(info: ModuleInfo | None, path: str) -> str:

@@ -340,3 +340,23 @@ def test_layout_single_node_and_module_called_twice() -> None:
         np.fill_diagonal(hits, False)
         assert not hits.any()
         assert len(layout.edge_offsets) == len(layout.edge_src) + 1
+
+
+def test_layout_boxes_sized_from_item_label() -> None:
+    from graphviewer.core.labels import approx_measure, item_label
+    from graphviewer.core.layout.place import NODE_PAD, STUB_PAD
+
+    for graph, modules, folded in (
+        (*layout_rnn(20), ()),
+        (*layout_transformer(), ("enc.h.1", "enc.h.2.attn")),
+    ):
+        layout = layout_graph(graph, modules, collapsed=folded)
+        for k, item in enumerate(layout.items):
+            stub = bool(layout.is_stub[k])
+            node = graph.nodes[item]["node"] if item in graph else None
+            module = modules.get(item.removeprefix("module:"))
+            w, h = approx_measure(item_label(item, stub=stub, node=node, module=module))
+            pad = STUB_PAD if stub else NODE_PAD
+            assert np.allclose(layout.boxes[k, 2:], (w + pad[0], h + pad[1])), item
+            if stub and node is not None:
+                assert "\n" not in item_label(item, stub=True, node=node, module=None)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphviewer.core.labels import module_label, node_label, stub_label
+from graphviewer.core.labels import module_label, module_stub_label, node_label, stub_label
 from graphviewer.core.types import GraphNode, ModuleInfo, collapsed_id
 
 STUB_MIN_USES = 2  # a source item (leaf) with at least this many consumers gets stubs
@@ -198,4 +198,4 @@ def _stub_text(
 ) -> str:
     if is_node[item]:
         return stub_label(nodes[int(key[item])])
-    return ids[item].removeprefix("module:").rsplit(".", 1)[-1]
+    return module_stub_label(ids[item].removeprefix("module:"))
