@@ -6,8 +6,9 @@ Cases (goals from issue 4): a fully expanded unrolled LSTM (~20,800 nodes, ≤ 1
 (~100,000 nodes, ≤ 6 s); GPT-2 48 layers, train mode, default collapsed view (≤ 0.1 s) and one
 block unfolded / folded again with `previous` (≤ 50 ms); memory ≤ 1 KB per node (peak traced
 allocations during the layout). With `--dot`, Graphviz `dot -Tplain` lays out torchviz's DOT source
-of smaller models with a timeout; crossings of both drawings are counted the same way (proper
-intersections of the drawn polylines), and the table gives dot's time as a ratio to ours.
+of smaller models (LSTM, GPT-2, ResNet-50, BERT, every sample) with a timeout; crossings of both
+drawings are counted the same way (proper intersections of the drawn polylines; ours must equal
+the engine's own `Layout.crossings`), and the table gives dot's time as a ratio to ours.
 """
 
 from __future__ import annotations
@@ -119,14 +120,48 @@ def layout_polylines(layout: Layout) -> list[np.ndarray]:
 
 def dot_compare(name: str, model: torch.nn.Module, inputs: Any, timeout: float) -> None:
     """torchviz's DOT source through `dot -Tplain` against our layout of the same forward."""
+    snap = capture_model(model, inputs, stats=False)
+    out = model(**inputs) if isinstance(inputs, dict) else model(inputs)
+    dot_compare_snapshot(name, snap, out, dict(model.named_parameters()), timeout)
+
+
+def dot_compare_sample(path: Path, timeout: float) -> None:
+    """A sample file, captured as the app does (train mode), against dot on its torchviz source."""
+    from graphviewer.core.capture import capture_graph
+    from graphviewer.core.jobs import run_job
+    from graphviewer.core.model_file import load_model_file
+
+    spec = load_model_file(path, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    snap = run_job(capture_graph(spec, "train", stats=False))
+    if spec.model is None:
+        out, params = spec.output, {}
+    else:
+        torch.manual_seed(0)
+        mkldnn = not spec.hints.get("GRAPHVIEWER_DISABLE_MKLDNN")
+        with torch.backends.mkldnn.flags(enabled=mkldnn):
+            out = spec.model(*spec.args, **dict(spec.kwargs))
+        params = dict(spec.model.named_parameters())
+    dot_compare_snapshot(f"samples/{path.name}", snap, out, params, timeout)
+
+
+def _first_tensor(out: Any) -> torch.Tensor:
+    if isinstance(out, torch.Tensor):
+        return out
+    if isinstance(out, dict) or hasattr(out, "values"):
+        out = list(out.values())
+    return next(_first_tensor(o) for o in out if isinstance(o, (torch.Tensor, tuple, list, dict)))
+
+
+def dot_compare_snapshot(
+    name: str, snap: GraphSnapshot, out: Any, params: dict[str, Any], timeout: float
+) -> None:
+    """Our layout of `snap` against `dot -Tplain` on torchviz's DOT source of `out`."""
     from torchviz import make_dot
 
-    snap = capture_model(model, inputs, stats=False)
     layout, ours = timed_layout(snap)
     mine = geometric_crossings(polyline_segments(layout_polylines(layout)))
-    out = model(**inputs) if isinstance(inputs, dict) else model(inputs)
-    out = out if isinstance(out, torch.Tensor) else out[0]
-    source = make_dot(out.sum(), params=dict(model.named_parameters())).source
+    assert mine == layout.crossings, (name, mine, layout.crossings)
+    source = make_dot(_first_tensor(out).sum(), params=params).source
     start = time.perf_counter()
     try:
         plain = subprocess.run(
@@ -164,6 +199,19 @@ def _dot_edges(plain: str) -> list[np.ndarray]:
 
 
 ROWS_DOT: list[tuple[str, ...]] = []
+# not models (a variants maker, a forward that raises) or too big for dot (the 20,800-node LSTM)
+SKIP_SAMPLES = {"make_variants", "forward_raises", "lstm_unrolled"}
+
+
+def bert() -> tuple[torch.nn.Module, dict[str, torch.Tensor]]:
+    """BERT-base from its config with random weights (no download), 16 tokens."""
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(0)
+    config = BertConfig()
+    config._attn_implementation = "eager"
+    ids = torch.randint(0, config.vocab_size, (1, 16), generator=torch.Generator().manual_seed(0))
+    return BertModel(config), {"input_ids": ids}
 
 
 def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
@@ -178,14 +226,23 @@ def main() -> None:
     parser.add_argument("--dot", action="store_true", help="also run Graphviz dot (slow)")
     parser.add_argument("--dot-timeout", type=float, default=60.0)
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-node case")
+    parser.add_argument("--dot-only", action="store_true", help="only the dot comparison")
     args = parser.parse_args()
     torch.set_num_threads(1)
 
+    if not args.dot_only:
+        speed_cases(args.quick)
+    if args.dot or args.dot_only:
+        dot_cases(args.dot_timeout)
+
+
+def speed_cases(quick: bool) -> None:
+    """The speed and memory goals: LSTM 800 / 3900 steps expanded, GPT-2 48L fold and unfold."""
     print("capturing the unrolled LSTM (seq 800)…", file=sys.stderr)
     snap = lstm_snapshot(800)
     layout, s = timed_layout(snap)
     row("LSTM seq 800, expanded", snap, layout, s, 1.0, peak_bytes(snap))
-    if not args.quick:
+    if not quick:
         print("capturing the unrolled LSTM (seq 3900)…", file=sys.stderr)
         big = lstm_snapshot(3900)
         layout, s = timed_layout(big)
@@ -221,25 +278,32 @@ def main() -> None:
     )
     print(table(header, ROWS))
 
-    if args.dot:
-        print(f"dot runs (timeout {args.dot_timeout:.0f} s each)…", file=sys.stderr)
-        torch.manual_seed(0)
-        with torch.backends.mkldnn.flags(enabled=False):
-            dot_compare("LSTM seq 10", UnrolledLSTM(), torch.randn(10, 1, 8), args.dot_timeout)
-        dot_compare("GPT-2 2L", gpt2(2), gpt2_input(16), args.dot_timeout)
-        dot_compare("GPT-2 12L", gpt2(12), gpt2_input(16), args.dot_timeout)
-        dot_compare("ResNet-50", ResNet50().eval(), torch.randn(1, 3, 64, 64), args.dot_timeout)
-        header = (
-            "graph (expanded)",
-            "nodes",
-            "ours",
-            "dot -Tplain",
-            "dot/ours",
-            "crossings",
-            "dot crossings",
-        )
-        print()
-        print(table(header, ROWS_DOT))
+
+def dot_cases(timeout: float) -> None:
+    """Crossings and time against `dot` on the same graphs, fully expanded."""
+    print(f"dot runs (timeout {timeout:.0f} s each)…", file=sys.stderr)
+    torch.manual_seed(0)
+    with torch.backends.mkldnn.flags(enabled=False):
+        dot_compare("LSTM seq 10", UnrolledLSTM(), torch.randn(10, 1, 8), timeout)
+    dot_compare("GPT-2 2L", gpt2(2), gpt2_input(16), timeout)
+    dot_compare("GPT-2 12L", gpt2(12), gpt2_input(16), timeout)
+    dot_compare("ResNet-50", ResNet50().eval(), torch.randn(1, 3, 64, 64), timeout)
+    dot_compare("BERT-base", *bert(), timeout)
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    for path in sorted(samples.glob("*.py")):
+        if path.stem not in SKIP_SAMPLES:
+            dot_compare_sample(path, timeout)
+    header = (
+        "graph (expanded)",
+        "nodes",
+        "ours",
+        "dot -Tplain",
+        "dot/ours",
+        "crossings",
+        "dot crossings",
+    )
+    print()
+    print(table(header, ROWS_DOT))
 
 
 if __name__ == "__main__":
