@@ -125,10 +125,12 @@ class Minimap(QWidget):
         painter.end()
         self._image = image
         self.resize(w + 2 * _BORDER, h + 2 * _BORDER)
-        self.move(
-            parent.width() - self.width() - _MARGIN, parent.height() - self.height() - _MARGIN
-        )
+        self._move_to_corner(parent)
         self.update()
+
+    def _move_to_corner(self, parent: QWidget) -> None:
+        x = parent.width() - self.width() - _MARGIN
+        self.move(x, parent.height() - self.height() - _MARGIN)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)

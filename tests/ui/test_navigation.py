@@ -99,3 +99,24 @@ def test_navigation_status_names_boxes_and_zoom(
     items = len(blocker.args[0].layout.items)
     assert f"13 nodes · 12 edges · {items} boxes drawn" in window.status.counts.text()
     assert zoom_text(1.0) == "100 %" and zoom_text(0.001) == "0.1 %"
+
+
+def test_navigation_long_panning_does_not_abort(
+    window: MainWindow, open_and_wait: OpenAndWait
+) -> None:
+    """PySide6 6.12 on CPython 3.11 loses a reference to None per void call: ~2,000 frames of
+    panning used to abort the process ("none_dealloc"); the window must have headroom for far
+    more frames than anyone pans."""
+    import sys
+
+    open_and_wait(SAMPLES / "mlp.py")
+    canvas = window.canvas
+    before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(300):
+        canvas.offset += QPointF(0, -3)  # what a drag does
+        canvas.view_changed.emit()
+        canvas.repaint()
+    lost = [b - sys.getrefcount(o) for b, o in zip(before, (None, True), strict=True)]
+    for obj, frames_lost in zip((None, True), lost, strict=True):
+        per_frame = max(frames_lost, 0) / 300
+        assert sys.getrefcount(obj) > per_frame * 10_000_000, (obj, per_frame)
