@@ -43,20 +43,28 @@ def assign_x(
     starts = np.nonzero(new_layer)[0]
     seg_id = np.cumsum(new_layer) - 1
     offsets = cum - cum[starts][seg_id]  # distance from the layer's first element
+    del lay, w, g, sep, cum, new_layer
     ends = np.append(starts[1:], n) - 1
     span = offsets[ends]
     x = offsets - span[seg_id] / 2  # each layer packed and centred on 0
     inv = np.empty(n, dtype=np.int64)
     inv[order] = np.arange(n)
     s_src, s_dst = inv[seg_src], inv[seg_dst]  # segments in sorted numbering
+    del inv
+    # the weight each element gets from above (from below): the same every pass
+    counts = (
+        np.bincount(s_dst, weights=seg_weight, minlength=n),
+        np.bincount(s_src, weights=seg_weight, minlength=n),
+    )
 
     for k in range(passes):
         up = k % 2 == 0  # even passes pull towards the layer above
         a, b = (s_src, s_dst) if up else (s_dst, s_src)
-        total = np.bincount(b, weights=x[a] * seg_weight, minlength=n)
-        count = np.bincount(b, weights=seg_weight, minlength=n)
-        want = np.where(count > 0, total / np.maximum(count, 1e-12), x)
+        count = counts[k % 2]
+        want = np.bincount(b, weights=x[a] * seg_weight, minlength=n) / np.maximum(count, 1e-12)
+        want = np.where(count > 0, want, x)
         x = (_push_right(want, offsets, seg_id) + _push_left(want, offsets, span, seg_id)) / 2
+        del want
     result = np.empty(n)
     result[order] = x
     return result

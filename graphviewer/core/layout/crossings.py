@@ -42,23 +42,27 @@ def route_crossings(points: np.ndarray, route_start: np.ndarray, weight: np.ndar
     m = len(route_start) - 1
     if m < 2 or len(points) < 2:
         return 0
-    a, b = points[:-1], points[1:]
-    point_edge = np.repeat(np.arange(m), np.diff(route_start))
-    edge = point_edge[:-1]
-    ok = (edge == point_edge[1:]) & (b[:, 1] > a[:, 1])
-    a, b, edge = a[ok], b[ok], edge[ok]
-    if len(a) < 2:
+    y = points[:, 1]
+    # a segment joins points i and i + 1 of one route and goes down (a drop or a band crossing);
+    # a band is keyed by its top y alone: a drop starts inside a layer, never at its bottom
+    ok = y[1:] > y[:-1]
+    ok[route_start[1:-1] - 1] = False
+    first = np.flatnonzero(ok)
+    del ok
+    if len(first) < 2:
         return 0
-    w = weight[edge]
-    a, b = np.repeat(a, w, axis=0), np.repeat(b, w, axis=0)
-    _, band = np.unique(np.column_stack([a[:, 1], b[:, 1]]), axis=0, return_inverse=True)
-    band = band.reshape(-1)
-    _, xb = np.unique(b[:, 0], return_inverse=True)
-    order = np.lexsort((xb, a[:, 0], band))
-    return band_inversions(band[order], xb.reshape(-1)[order])
+    copies = np.repeat(weight, np.diff(route_start))[first]
+    if (copies != 1).any():
+        first = np.repeat(first, copies)
+    _, band = np.unique(y[first], return_inverse=True)
+    _, xb = np.unique(points[first + 1, 0], return_inverse=True)
+    band, xb = band.reshape(-1), xb.reshape(-1)
+    order = np.lexsort((xb, points[first, 0], band))
+    return band_inversions(band[order], xb[order])
 
 
 SMALL_BAND = 48  # bands up to this many segments are counted pair by pair
+CHUNK = 8192  # segments whose pairs are compared at once
 
 
 def band_inversions(band: np.ndarray, values: np.ndarray) -> int:
@@ -76,13 +80,15 @@ def band_inversions(band: np.ndarray, values: np.ndarray) -> int:
     end_of = np.repeat(starts + sizes, sizes)
     small = size_of <= SMALL_BAND
     total = 0
-    idx = np.flatnonzero(small)
-    cnt = end_of[idx] - idx - 1
-    pairs = int(cnt.sum())
-    if pairs:
-        first = np.repeat(idx, cnt)
-        second = first + 1 + np.arange(pairs) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        total += int(np.count_nonzero(values[first] > values[second]))
+    small_idx = np.flatnonzero(small)
+    for lo in range(0, len(small_idx), CHUNK):  # chunks bound the memory of the pairs
+        idx = small_idx[lo : lo + CHUNK]
+        cnt = end_of[idx] - idx - 1
+        pairs = int(cnt.sum())
+        if pairs:
+            first = np.repeat(idx, cnt)
+            second = first + 1 + np.arange(pairs) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            total += int(np.count_nonzero(values[first] > values[second]))
     if not small.all():
         big = ~small
         total += count_inversions(band[big] * (float(values.max()) + 2.0) + values[big])

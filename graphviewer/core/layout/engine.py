@@ -16,6 +16,8 @@ from graphviewer.core.layout.items import build_items, module_path
 from graphviewer.core.layout.place import Measure, Placed, element_sizes, place_block
 from graphviewer.core.types import Layout, ModuleInfo, collapsed_id
 
+GATHER_CHUNK = 16_384  # route pieces copied at once
+
 
 def layout_graph(
     graph: Any,
@@ -138,40 +140,41 @@ def _compose(
             boxes[sel, 2] = pl.width[el]
             boxes[sel, 3] = pl.height[el]
 
-    # Edge routes: every piece is a slice of its block's routes, translated.
-    bases = np.zeros(nb + 1, dtype=np.int64)
-    bases[1:] = np.cumsum([len(pl.route_points) for pl in placed])
-    all_points = np.concatenate(
-        [pl.route_points + content[b] for b, pl in enumerate(placed)] or [np.zeros((0, 2))]
-    )
-    piece_b, piece_e = comp.piece_block, comp.piece_local
-    per_edge = np.bincount(comp.piece_edge, minlength=len(items.src))
-    p_start = np.empty(len(piece_b), dtype=np.int64)
-    p_len = np.empty(len(piece_b), dtype=np.int64)
-    for b, pl in enumerate(placed):
-        sel = np.nonzero(piece_b == b)[0]
-        if len(sel):
-            rs = pl.route_start
-            p_start[sel] = bases[b] + rs[piece_e[sel]]
-            p_len[sel] = rs[piece_e[sel] + 1] - rs[piece_e[sel]]
-    total = int(p_len.sum())
-    within = np.arange(total) - np.repeat(np.cumsum(p_len) - p_len, p_len)
-    gather = np.repeat(p_start, p_len) + within
-    edge_points = all_points[gather] if total else np.zeros((0, 2))
-    edge_offsets = np.zeros(len(per_edge) + 1, dtype=np.int64)
-    piece_end = np.cumsum(p_len)
-    edge_last_piece = np.cumsum(per_edge) - 1
-    edge_offsets[1:] = piece_end[edge_last_piece] if len(per_edge) else []
-
+    # Crossings as drawn, before the global routes exist (the peak memory is here).
     crossings = 0
     counted: dict[tuple[int, bytes], int] = {}  # identical blocks used the same way: count once
     for b, pl in enumerate(placed):
-        sel = piece_b == b
-        copies = np.bincount(piece_e[sel], minlength=len(pl.route_start) - 1)
+        used = comp.piece_local[comp.piece_block == b]
+        copies = np.bincount(used, minlength=len(pl.route_start) - 1)
         sig = (pl.signature, copies.tobytes())
         if sig not in counted:
             counted[sig] = route_crossings(pl.route_points, pl.route_start, copies)
         crossings += counted[sig]
+
+    # Edge routes: every piece is a slice of its block's routes, translated, copied straight
+    # into place (block by block, in chunks: no global copy of all routes).
+    piece_b, piece_e = comp.piece_block, comp.piece_local
+    per_edge = np.bincount(comp.piece_edge, minlength=len(items.src))
+    p_len = np.empty(len(piece_b), dtype=np.int64)
+    by_block = [np.nonzero(piece_b == b)[0] for b in range(nb)]
+    for b, pl in enumerate(placed):
+        rs, local = pl.route_start, piece_e[by_block[b]]
+        p_len[by_block[b]] = rs[local + 1] - rs[local]
+    p_out = np.cumsum(p_len) - p_len
+    edge_points = np.empty((int(p_len.sum()), 2))
+    for b, pl in enumerate(placed):
+        for lo in range(0, len(by_block[b]), GATHER_CHUNK):
+            sel = by_block[b][lo : lo + GATHER_CHUNK]
+            length = p_len[sel]
+            within = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+            src_at = np.repeat(pl.route_start[piece_e[sel]], length) + within
+            dst_at = np.repeat(p_out[sel], length) + within
+            edge_points[dst_at] = pl.route_points[src_at] + content[b]
+    del by_block, p_out
+    edge_offsets = np.zeros(len(per_edge) + 1, dtype=np.int64)
+    piece_end = np.cumsum(p_len)
+    edge_last_piece = np.cumsum(per_edge) - 1
+    edge_offsets[1:] = piece_end[edge_last_piece] if len(per_edge) else []
 
     ys = boxes[:, 1] if n else np.zeros(0)
     _, layers = np.unique(np.round(ys, 3), return_inverse=True)

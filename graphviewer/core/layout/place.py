@@ -109,9 +109,15 @@ def place_block(
     dkey = key[src[chain_of]]
     all_key = np.concatenate([key, dkey])
     seg_fwd = ~back[ch.seg_edge]
-    s_src, s_dst = ch.seg_src[seg_fwd], ch.seg_dst[seg_fwd]
     src_off, dst_off = _port_offsets(ch.flat_start, src, dst, width, src_port_x, dst_port_x)
-    s_off, d_off = src_off[seg_fwd], dst_off[seg_fwd]
+    if seg_fwd.all():  # no copies (the usual case)
+        s_src, s_dst, s_off, d_off = ch.seg_src, ch.seg_dst, src_off, dst_off
+    else:
+        s_src, s_dst = ch.seg_src[seg_fwd], ch.seg_dst[seg_fwd]
+        s_off, d_off = src_off[seg_fwd], dst_off[seg_fwd]
+    # what is left is dropped as soon as it is used: the peak memory per node is a goal
+    ch.seg_src = ch.seg_dst = ch.seg_edge = np.zeros(0, dtype=np.int64)
+    del seg_fwd, src_off, dst_off
     pos, crossings = order_layers(ch.layer, all_key, s_src, s_dst, s_off, d_off)
     if crossings and len(s_src) <= ALT_START_MAX:
         # a second start: subtrees merging into one consumer kept together
@@ -122,6 +128,8 @@ def place_block(
         )
         if alt_crossings < crossings:
             pos, crossings = alt, alt_crossings
+        del alt, post
+    del all_key, dkey, chain_of, s_off, d_off
 
     w_all = np.concatenate([width, np.full(nd, DUMMY_WIDTH)])
     h_all = np.concatenate([height, np.zeros(nd)])
@@ -130,6 +138,7 @@ def place_block(
     is_dummy = np.arange(total) >= n
     weight = np.where(is_dummy[s_src] & is_dummy[s_dst], LONG_EDGE_WEIGHT, 1.0)
     xc = assign_x(ch.layer, pos, w_all, gap, s_src, s_dst, weight)
+    del pos, thin, gap, is_dummy, weight, s_src, s_dst
     left_all = xc - w_all / 2
     x0 = float(left_all.min()) if total else 0.0
     xc -= x0
@@ -143,8 +152,8 @@ def place_block(
     box, offset = _group_box((cw, ch_height), title)
     return Placed(
         signature,
-        left_all[:n],
-        top_all[:n],
+        left_all[:n].copy(),  # copies: views would keep the dummies' entries alive
+        top_all[:n].copy(),
         width,
         height,
         layer,
@@ -218,16 +227,19 @@ def _routes(
     px[ends] = tx
     y1 = top[flat].copy()
     y1[starts] = top[flat[starts]] + height[flat[starts]]
-    y2 = layer_bottom[layer[flat]]
-    pts = np.empty((total, 2, 2))
-    pts[:, 0, 0] = px
-    pts[:, 0, 1] = y1
-    pts[:, 1, 0] = px
-    pts[:, 1, 1] = y2
-    keep = np.ones((total, 2), dtype=bool)
-    keep[ends, 1] = False
-    points = pts.reshape(-1, 2)[keep.reshape(-1)]
+    # chain element i gives two points (its top and its layer's bottom), a chain's end only one:
+    # its first point is number 2i - (its chain's index)
     counts = 2 * (ends - starts + 1) - 1
+    first = 2 * np.arange(total) - np.repeat(np.arange(m), ends - starts + 1)
+    points = np.empty((int(counts.sum()), 2))
+    points[first, 0] = px
+    points[first, 1] = y1
+    del y1
+    mid = np.ones(total, dtype=bool)
+    mid[ends] = False
+    second = first[mid] + 1
+    points[second, 0] = px[mid]
+    points[second, 1] = layer_bottom[layer[flat[mid]]]
     route_start = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(counts, out=route_start[1:])
     return points, route_start
