@@ -98,12 +98,13 @@ def shortcut_rows(actions: Actions) -> list[tuple[str, str]]:
     return rows
 
 
-def build_menus(window: QMainWindow, actions: Actions, recent: QMenu) -> QMenu:
+def build_menus(window: QMainWindow, actions: Actions, recent: QMenu, samples: QMenu) -> QMenu:
     """Fill the menu bar; returns the View menu so the window can add dock toggles to it."""
     bar = window.menuBar()
     file = bar.addMenu("&File")
     file.addAction(actions.open)
     file.addMenu(recent)
+    file.addMenu(samples)
     file.addAction(actions.reload)
     file.addSeparator()
     file.addAction(actions.export)

@@ -42,7 +42,7 @@ from graphviewer.ui.panels.source_view import SourceView
 from graphviewer.ui.search import SearchBar, SearchController
 from graphviewer.ui.session import ModelSession
 from graphviewer.ui.settings import THEME_CHOICES, AppSettings, ThemeChoice
-from graphviewer.ui.start_page import StartPage
+from graphviewer.ui.start_page import StartPage, samples_menu
 from graphviewer.ui.status import StatusBar
 from graphviewer.ui.theming import apply_palette, resolve_theme
 
@@ -64,7 +64,8 @@ class MainWindow(QMainWindow):
         self._build_central()
         self._build_docks()
         self._recent_menu = QMenu("Open &Recent", self)
-        view_menu = build_menus(self, self.actions_, self._recent_menu)
+        samples = samples_menu(self, self.open_path)
+        view_menu = build_menus(self, self.actions_, self._recent_menu, samples)
         self._build_view_menu(view_menu)
         self.mode_box = build_toolbar(self, self.actions_)
         self.status = StatusBar(self)

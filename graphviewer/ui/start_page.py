@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -54,7 +56,7 @@ class StartPage(QWidget):
         self.recent = self._list()
         self.samples = self._list()
         for path, doc in sample_files():
-            self._add(self.samples, f"{path.name} — {doc}" if doc else path.name, path)
+            self._add(self.samples, f"{path.name} — {doc}" if doc else path.name, path, doc)
 
         columns = QHBoxLayout()
         for heading, widget in (("Recent files", self.recent), ("Samples", self.samples)):
@@ -91,13 +93,26 @@ class StartPage(QWidget):
         return widget
 
     @staticmethod
-    def _add(widget: QListWidget, text: str, path: Path) -> None:
+    def _add(widget: QListWidget, text: str, path: Path, doc: str = "") -> None:
         item = QListWidgetItem(text)
         item.setData(_PATH_ROLE, str(path))
-        item.setToolTip(str(path))
+        item.setToolTip(f"{doc}\n{path}" if doc else str(path))  # the list cuts long lines
         widget.addItem(item)
 
     def _on_list_item_activated(self, item: QListWidgetItem) -> None:
         path = item.data(_PATH_ROLE)
         if path:
             self.open_requested.emit(Path(path))
+
+
+def samples_menu(parent: QWidget, open_path: Callable[[Path], None]) -> QMenu:
+    """File ▸ Open Sample: the samples, reachable once the start page has given way to a graph."""
+    menu = QMenu("Open &Sample", parent)
+    for path, doc in sample_files():
+        action = menu.addAction(path.name)
+        action.setToolTip(doc)
+        action.setStatusTip(doc)
+        action.triggered.connect(lambda _=False, p=path: open_path(p))
+    menu.setToolTipsVisible(True)
+    menu.setEnabled(bool(menu.actions()))
+    return menu

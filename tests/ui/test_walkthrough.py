@@ -1,0 +1,56 @@
+"""What a new user trips on, walked through as they would: menus, the start page, the status bar."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from graphviewer.ui.main_window import MainWindow
+from graphviewer.ui.start_page import sample_files
+from tests.conftest import SAMPLES
+from tests.ui.conftest import OpenAndWait
+
+
+def _menu_action(window: MainWindow, *path: str):  # type: ignore[no-untyped-def]
+    """The action at File ▸ … following menu titles (ampersands ignored)."""
+    actions = window.menuBar().actions()
+    for title in path:
+        action = next(a for a in actions if a.text().replace("&", "") == title)
+        if action.menu() is None:
+            return action
+        actions = action.menu().actions()
+    return action
+
+
+def test_walkthrough_samples_stay_reachable_after_a_graph_opened(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    open_and_wait(SAMPLES / "mlp.py")  # the start page is gone now
+    assert window.stack.currentWidget() is window.canvas
+    action = _menu_action(window, "File", "Open Sample", "cnn.py")
+    assert action.isEnabled() and "CNN" in action.toolTip()
+    with qtbot.waitSignal(window.session.opened, timeout=60_000) as blocker:
+        action.trigger()
+    assert blocker.args[0].request.path.name == "cnn.py"
+    assert "cnn.py" in window.windowTitle()
+
+
+def test_walkthrough_start_page_tooltips_hold_the_whole_description(window: MainWindow) -> None:
+    docs = dict(sample_files())
+    samples = window.start_page.samples
+    item = next(
+        samples.item(i) for i in range(samples.count()) if "gpt2.py" in samples.item(i).text()
+    )
+    gpt2 = next(doc for path, doc in docs.items() if path.name == "gpt2.py")
+    assert gpt2 in item.toolTip()  # the list cuts long lines; the tooltip does not
+
+
+def test_walkthrough_status_bar_stays_short(window: MainWindow, open_and_wait: OpenAndWait) -> None:
+    opened = open_and_wait(SAMPLES / "mlp.py")
+    status = window.status
+    assert status.times.text().startswith("opened in ")
+    assert len(status.times.text()) < 20  # the stages would push the counts out of the bar
+    assert "forward" in status.times.toolTip() and "layout" in status.times.toolTip()
+    total = sum(opened.timings.values())
+    assert status.times.text().endswith(f"{total:.1f} s" if total >= 1 else f"{total * 1e3:.0f} ms")
+    for label in (status.counts, status.mode, status.times, status.zoom):
+        assert label.width() >= label.sizeHint().width(), label.text()  # nothing cut off
