@@ -17,7 +17,7 @@ MODULE_PREFIX = collapsed_id("")
 T = TypeVar("T")
 
 
-def _per_object(fn: Callable[[Any], T]) -> Callable[[Any], T]:
+def per_object(fn: Callable[[Any], T]) -> Callable[[Any], T]:
     """Cache `fn(obj)` by the object's identity (layouts hold arrays: they cannot be hashed)."""
     memo: dict[int, tuple[Any, T]] = {}
 
@@ -37,7 +37,7 @@ def module_of_item(item_id: str) -> str | None:
     return item_id[len(MODULE_PREFIX) :] if item_id.startswith(MODULE_PREFIX) else None
 
 
-@_per_object
+@per_object
 def _item_index(layout: Layout) -> dict[str, int]:
     index: dict[str, int] = {}
     for k, (item, stub) in enumerate(zip(layout.items, layout.is_stub.tolist(), strict=True)):
@@ -48,7 +48,7 @@ def _item_index(layout: Layout) -> dict[str, int]:
     return index
 
 
-@_per_object
+@per_object
 def _group_index(layout: Layout) -> dict[str, int]:
     return {path: k for k, path in enumerate(layout.group_paths)}
 
@@ -108,7 +108,7 @@ def toggle_fold(layout: Layout, module: str) -> frozenset[str]:
     return layout.collapsed | {module}
 
 
-@_per_object
+@per_object
 def _lines(snapshot: GraphSnapshot) -> dict[tuple[str, int], list[str]]:
     lines: dict[tuple[str, int], list[str]] = defaultdict(list)
     for node in snapshot.nodes.values():

@@ -7,6 +7,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from graphviewer.core.types import GraphSnapshot
+from graphviewer.ui.graph_items import per_object
 from graphviewer.ui.icons import icon
 
 
@@ -16,18 +17,21 @@ def find_nodes(snapshot: GraphSnapshot, query: str) -> list[str]:
     Case-insensitive; in creation order (top of the graph first), so "next" walks the forward.
     """
     needle = query.strip().lower()
-    if not needle:
+    if not needle or "\0" in needle:
         return []
-    found = [
-        node
-        for node in snapshot.nodes.values()
-        if needle in node.op.lower()
-        or needle in node.module.lower()
-        or (node.param is not None and needle in node.param.lower())
-        or needle in node.backward_class.lower()
+    return [node_id for node_id, text in _searchable(snapshot) if needle in text]
+
+
+@per_object
+def _searchable(snapshot: GraphSnapshot) -> list[tuple[str, str]]:
+    """(id, the searched fields lower-cased) per node in creation order, made once per graph.
+
+    Sorting and lower-casing 20,800 nodes on every keystroke took 0.3 s in the unrolled LSTM.
+    """
+    nodes = sorted(snapshot.nodes.values(), key=lambda n: (n.seq, n.id))
+    return [
+        (n.id, "\0".join((n.op, n.module, n.param or "", n.backward_class)).lower()) for n in nodes
     ]
-    found.sort(key=lambda n: (n.seq, n.id))
-    return [n.id for n in found]
 
 
 class SearchBar(QWidget):
