@@ -293,6 +293,31 @@ def test_layout_expand_keeps_other_positions() -> None:
     assert np.allclose(back.boxes, before.boxes)
 
 
+@pytest.mark.parametrize("target", ["enc.h.2.attn", "enc.h.1.mlp", "enc.h.3"])
+def test_layout_unfold_moves_only_what_must(target: str) -> None:
+    graph, modules = layout_transformer(4)
+    folded = default_collapsed(graph, modules, depth=3) | {"enc.h.3"}
+    before = layout_graph(graph, modules, collapsed=folded)
+    after = layout_graph(graph, modules, collapsed=folded - {target}, previous=before)
+    check_invariants(graph, after)
+    top = before.boxes[before.items.index(collapsed_id(target)), 1]
+    index = {item: k for k, item in enumerate(after.items) if not after.is_stub[k]}
+    for k, item in enumerate(before.items):
+        if before.is_stub[k] or item not in index:
+            continue
+        old, new = before.boxes[k], after.boxes[index[item]]
+        # nothing moves sideways (the unfolded box has room in its layer here); nothing above
+        # the unfolded module moves at all; what is below only moves down
+        assert abs(old[0] - new[0]) < EPS, item
+        assert new[1] >= old[1] - EPS, item
+        if old[1] + old[3] <= top + EPS:
+            assert np.allclose(old, new), item
+    back = layout_graph(graph, modules, collapsed=folded, previous=after)
+    assert np.allclose(back.boxes, before.boxes) and np.allclose(
+        back.edge_points, before.edge_points
+    )
+
+
 def test_layout_to_json_schema() -> None:
     graph, modules = layout_mlp()
     layout = layout_graph(graph, modules)

@@ -24,8 +24,16 @@ def assign_x(
     seg_dst: np.ndarray,
     seg_weight: np.ndarray,
     passes: int = X_PASSES,
+    start: np.ndarray | None = None,
+    pinned: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Centre x of every element; `gap[i]` is the room element i wants on each side."""
+    """Centre x of every element; `gap[i]` is the room element i wants on each side.
+
+    With `start` (the x elements had before some of them changed size) there are no passes:
+    `start` is only projected onto the order and gap constraints, so elements move as little
+    as the new sizes need. The first `pinned` element of a layer (one that changed size) stays
+    at its `start`; the elements left of it are pushed left, those right of it pushed right.
+    """
     n = len(layer)
     if n == 0:
         return np.zeros(0)
@@ -47,6 +55,15 @@ def assign_x(
     ends = np.append(starts[1:], n) - 1
     span = offsets[ends]
     x = offsets - span[seg_id] / 2  # each layer packed and centred on 0
+    if start is not None:
+        x = _project(
+            start[order],
+            offsets,
+            span[seg_id],
+            seg_id,
+            pinned[order] if pinned is not None else np.zeros(n, dtype=bool),
+        )
+        passes = 0
     inv = np.empty(n, dtype=np.int64)
     inv[order] = np.arange(n)
     s_src, s_dst = inv[seg_src], inv[seg_dst]  # segments in sorted numbering
@@ -63,7 +80,9 @@ def assign_x(
         count = counts[k % 2]
         want = np.bincount(b, weights=x[a] * seg_weight, minlength=n) / np.maximum(count, 1e-12)
         want = np.where(count > 0, want, x)
-        x = (_push_right(want, offsets, seg_id) + _push_left(want, offsets, span, seg_id)) / 2
+        x = (
+            _push_right(want, offsets, seg_id) + _push_left(want, offsets, span[seg_id], seg_id)
+        ) / 2
         del want
     result = np.empty(n)
     result[order] = x
@@ -78,11 +97,29 @@ def _push_right(want: np.ndarray, offsets: np.ndarray, seg_id: np.ndarray) -> np
     return np.maximum.accumulate(shifted) - seg_id * big + offsets
 
 
+def _project(
+    want: np.ndarray, offsets: np.ndarray, span: np.ndarray, seg_id: np.ndarray, pin: np.ndarray
+) -> np.ndarray:
+    """`want` made to respect order and gaps (all in sorted order); a layer's first pin stays."""
+    n = len(want)
+    idx = np.arange(n)
+    first = np.full(int(seg_id[-1]) + 1 if n else 0, n)
+    np.minimum.at(first, seg_id[pin], idx[pin])
+    fp = first[seg_id]
+    # a pinned layer is two segments for each push: the pin ends the left one, starts the right
+    right = _push_right(want, offsets, 2 * seg_id + (idx >= fp))
+    left = _push_left(want, offsets, span, 2 * seg_id + (idx > fp))
+    return np.where(fp == n, (left + right) / 2, np.where(idx < fp, left, right))
+
+
 def _push_left(
     want: np.ndarray, offsets: np.ndarray, span: np.ndarray, seg_id: np.ndarray
 ) -> np.ndarray:
-    """x_i = min(want_i, x_{i+1} - sep_{i+1}) within each layer: the mirror of `_push_right`."""
-    rev = (span[seg_id] - offsets)[::-1]  # distance to the layer's last element, mirrored
+    """x_i = min(want_i, x_{i+1} - sep_{i+1}) within each segment: the mirror of `_push_right`.
+
+    `span` is, per element, its layer's packed width (the distance from first to last).
+    """
+    rev = (span - offsets)[::-1]  # distance to the layer's last element, mirrored
     mirrored = -want[::-1]
     sid = seg_id[::-1].max() - seg_id[::-1]  # layers numbered increasing along the mirror
     return -(_push_right(mirrored, rev, sid))[::-1]

@@ -17,6 +17,7 @@ from graphviewer.core.layout.place import Measure, Placed, element_sizes, place_
 from graphviewer.core.types import Layout, ModuleInfo, collapsed_id
 
 GATHER_CHUNK = 16_384  # route pieces copied at once
+OLDER = "\0"  # block_cache keys of the previous layout's blocks (module paths never hold it)
 
 
 def layout_graph(
@@ -73,13 +74,29 @@ def layout_graph(
         )
         same = known.get(sig)
         if same is None:
-            same = known[sig] = place_block(blk, width, height, sp, dp, title, sig)
+            hint = previous.block_cache.get(blk.path) if previous is not None else None
+            drift = np.array(
+                [
+                    placed[ref].drift if kind == BLOCK else np.nan  # type: ignore[union-attr]
+                    for kind, ref in zip(blk.elem_kind.tolist(), blk.elem_ref.tolist(), strict=True)
+                ]
+            )
+            same = place_block(blk, width, height, sp, dp, title, sig, hint, drift)
+            known[sig] = same
         placed[b] = same.titled(title)
     done = [p for p in placed if p is not None]
     assert len(done) == nb
     layout = _compose(items, comp, done, collapsed, modules)
     if previous is not None:
         layout = _keep_anchor(layout, previous)
+        # one generation back stays cached too: folding back what was just unfolded finds
+        # the blocks exactly as they were
+        cache = dict(layout.block_cache)
+        mine = {pl.signature for pl in cache.values()}
+        for path, pl in previous.block_cache.items():
+            if not path.startswith(OLDER) and pl.signature not in mine:
+                cache[f"{OLDER}{pl.signature}"] = pl
+        layout = replace(layout, block_cache=cache)
     return replace(layout, seconds=time.perf_counter() - start)
 
 

@@ -55,7 +55,7 @@ def order_layers(
     best = count_crossings(layer, pos, seg_src, seg_dst, s_off, d_off)
     best_pos = pos
     rounds = max(1, min(ROUNDS, WORK // max(m, 1)))
-    parity = layer % 2
+    parity = (layer % 2).astype(bool)
     nbr = _neighbours(n, seg_src, seg_dst, s_off, d_off)
     stale = 0
     for r in range(rounds):
@@ -120,7 +120,9 @@ def _neighbours(
     order = np.argsort(owner, kind="stable")
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(owner, minlength=n), out=ptr[1:])
-    return _Neighbours(ptr, other[order], side[order], off[order])
+    return _Neighbours(
+        ptr, other[order].astype(np.int32), side[order], off[order].astype(np.float32)
+    )
 
 
 def _transpose(layer: np.ndarray, pos: np.ndarray, nbr: _Neighbours) -> tuple[np.ndarray, bool]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -43,6 +43,14 @@ class Placed:
     route_start: np.ndarray  # (E + 1,)
     crossings: int
     dummies: int
+    # for re-laying this block after one element changed size (`hint` of `place_block`)
+    structure: int = 0  # elements' kinds (a box and a collapsed item alike) and local edges
+    back: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    pos_all: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    x_all: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    # (back: per local edge, pos_all/x_all: per element then dummy, all in canonical order)
+    # laid out from a hint: how far its unmoved content shifted right inside the box (else NaN)
+    drift: float = float("nan")
 
     def titled(self, title: tuple[float, float]) -> Placed:
         """The same layout in a group box sized for `title` (identical blocks differ by name)."""
@@ -93,14 +101,35 @@ def place_block(
     dst_port_x: np.ndarray,
     title: tuple[float, float],
     signature: int,
+    hint: Placed | None = None,
+    drift: np.ndarray | None = None,
 ) -> Placed:
-    """Lay out one block; `*_port_x` give each local edge's end x inside a child box (or NaN)."""
+    """Lay out one block; `*_port_x` give each local edge's end x inside a child box (or NaN).
+
+    `hint` is this block's previous layout, before a module inside it was folded or unfolded:
+    when the block has the same structure (only sizes changed) its layers and order are kept
+    and elements stay where they were, moved only as far as the new sizes need: an element that
+    changed size keeps its centre, or, for a child box laid out from a hint too, its unmoved
+    content (`drift`: per element, that child's `Placed.drift`, NaN otherwise).
+    """
     n = len(block.elem_kind)
     kind = np.asarray(block.elem_kind, dtype=np.int64)
     key = np.asarray(block.elem_key, dtype=np.float64)
     src = np.asarray(block.src, dtype=np.int64)
     dst = np.asarray(block.dst, dtype=np.int64)
-    layer, back = assign_layers(n, src, dst, kind, key)
+    # Edges in a canonical order (by their ends): the same block lists them in another order
+    # when a child module in it is folded (an item) than when it is unfolded (a box).
+    canon = np.lexsort((block.dst_port, block.src_port, dst, src))
+    structure = hash(
+        (np.where(kind == BLOCK, ITEM, kind).tobytes(), src[canon].tobytes(), dst[canon].tobytes())
+    )
+    if hint is not None and hint.structure != structure:
+        hint = None
+    if hint is None:
+        layer, back = assign_layers(n, src, dst, kind, key)
+    else:
+        layer, back = hint.layer, np.empty(len(src), dtype=bool)
+        back[canon] = hint.back
     ch = make_chains(layer, src, dst, back)
     nd = ch.num_dummies
     total = n + nd
@@ -118,8 +147,13 @@ def place_block(
     # what is left is dropped as soon as it is used: the peak memory per node is a goal
     ch.seg_src = ch.seg_dst = ch.seg_edge = np.zeros(0, dtype=np.int64)
     del seg_fwd, src_off, dst_off
-    pos, crossings = order_layers(ch.layer, all_key, s_src, s_dst, s_off, d_off)
-    if crossings and len(s_src) <= ALT_START_MAX:
+    if hint is not None:
+        canon_elems = _canonical_elements(n, canon, chain_of)
+        pos, crossings = np.empty(total), hint.crossings
+        pos[canon_elems] = hint.pos_all
+    else:
+        pos, crossings = order_layers(ch.layer, all_key, s_src, s_dst, s_off, d_off)
+    if crossings and hint is None and len(s_src) <= ALT_START_MAX:
         # a second start: subtrees merging into one consumer kept together
         fwd = ~back
         post = sink_postorder(n, src[fwd], dst[fwd], key)
@@ -129,6 +163,8 @@ def place_block(
         if alt_crossings < crossings:
             pos, crossings = alt, alt_crossings
         del alt, post
+    if hint is None:
+        canon_elems = _canonical_elements(n, canon, chain_of)
     del all_key, dkey, chain_of, s_off, d_off
 
     w_all = np.concatenate([width, np.full(nd, DUMMY_WIDTH)])
@@ -137,7 +173,17 @@ def place_block(
     gap = np.where(thin, GAP_THIN, GAP_X)
     is_dummy = np.arange(total) >= n
     weight = np.where(is_dummy[s_src] & is_dummy[s_dst], LONG_EDGE_WEIGHT, 1.0)
-    xc = assign_x(ch.layer, pos, w_all, gap, s_src, s_dst, weight)
+    start = pinned = None
+    if hint is not None:
+        start = np.empty(total)
+        start[canon_elems] = hint.x_all
+        changed = (hint.width != width) | (hint.height != height)
+        pinned = np.concatenate([changed, np.zeros(nd, dtype=bool)])
+        d = np.full(n, np.nan) if drift is None else drift
+        keep = changed & ~np.isnan(d)
+        start[:n][keep] = (hint.left - d + width / 2)[keep]
+    xc = assign_x(ch.layer, pos, w_all, gap, s_src, s_dst, weight, start=start, pinned=pinned)
+    pos_all = pos[canon_elems].astype(np.int32)
     del pos, thin, gap, is_dummy, weight, s_src, s_dst
     left_all = xc - w_all / 2
     x0 = float(left_all.min()) if total else 0.0
@@ -164,7 +210,20 @@ def place_block(
         starts,
         crossings,
         nd,
+        structure,
+        back[canon],
+        pos_all,
+        xc[canon_elems].astype(np.float32),
+        float("nan") if hint is None else offset[0] - hint.offset[0] - x0,
     )
+
+
+def _canonical_elements(n: int, canon: np.ndarray, chain_of: np.ndarray) -> np.ndarray:
+    """Elements, then dummies by their edge's rank in the canonical edge order (`canon`)."""
+    rank = np.empty(len(canon), dtype=np.int64)
+    rank[canon] = np.arange(len(canon))
+    by_canon = n + np.lexsort((np.arange(len(chain_of)), rank[chain_of]))
+    return np.concatenate([np.arange(n), by_canon])
 
 
 def _port_offsets(
