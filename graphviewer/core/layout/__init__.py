@@ -10,14 +10,20 @@ Public API::
 `modules` its module tree. `collapsed` lists module paths drawn as one item each (a node is
 hidden by its outermost collapsed ancestor). `measure(text) -> (width, height)` sizes label
 texts from `core.labels` (default: `labels.approx_measure`); boxes add padding around them.
-`previous` is the layout being replaced: unchanged groups are reused and the folded or unfolded
-module keeps its place.
+`previous` is the layout being replaced: unchanged groups are reused, the groups around the
+folded or unfolded module keep their layers, order and x (only what must make room moves), and
+that module keeps its place.
 
-The pipeline, one module each: `items` (collapse, stubs for many-use leaves), `blocks` (one
-local graph per expanded group, with ports where edges cross a group's border), `layering`
-(longest path, dummies), `ordering` (vectorised barycenter sweeps, crossing count), `coords`
-(x by projected neighbour means, y per layer), `place` (one block), `engine` (all blocks,
-composed), `collapse` (default folding), `export` (JSON).
+The pipeline, one module each: `items` (collapse, stubs for many-use leaves, one group per call
+of a module called several times), `blocks` (one local graph per expanded group, with ports
+where edges cross a group's border), `layering` (longest path, dummies, a sink post-order),
+`ordering` (vectorised barycenter and median sweeps, adjacent transposes, port-aware ends, the
+best ordering kept), `crossings` (counts per ordering and as drawn), `coords` (x by projected
+neighbour means, y per layer), `place` (one block), `engine` (all blocks, composed), `collapse`
+(default folding), `export` (JSON).
+
+`Layout.crossings` is the number of proper crossings between the drawn edge polylines, counted
+the way `benchmarks/bench_layout.py` counts them on Graphviz `dot`'s drawing.
 """
 
 from __future__ import annotations

@@ -56,9 +56,10 @@ def layout_graph(
         dp = _port_x(blk, blk.dst, blk.dst_port, placed)
         mpath = module_path(blk.path)
         title = (0.0, 0.0) if b == 0 else measure(group_label(modules.get(mpath), mpath))
+        kinds, refs = np.asarray(blk.elem_kind).tolist(), np.asarray(blk.elem_ref).tolist()
         names = [
             placed[ref].signature if kind == BLOCK else items.label[ref] if kind == ITEM else kind  # type: ignore[union-attr]
-            for kind, ref in zip(blk.elem_kind.tolist(), blk.elem_ref.tolist(), strict=True)
+            for kind, ref in zip(kinds, refs, strict=True)
         ]
         sig = hash(
             (
@@ -78,7 +79,11 @@ def layout_graph(
             drift = np.array(
                 [
                     placed[ref].drift if kind == BLOCK else np.nan  # type: ignore[union-attr]
-                    for kind, ref in zip(blk.elem_kind.tolist(), blk.elem_ref.tolist(), strict=True)
+                    for kind, ref in zip(
+                        np.asarray(blk.elem_kind).tolist(),
+                        np.asarray(blk.elem_ref).tolist(),
+                        strict=True,
+                    )
                 ]
             )
             same = place_block(blk, width, height, sp, dp, title, sig, hint, drift)

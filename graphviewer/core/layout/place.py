@@ -119,7 +119,7 @@ def place_block(
     dst = np.asarray(block.dst, dtype=np.int64)
     # Edges in a canonical order (by their ends): the same block lists them in another order
     # when a child module in it is folded (an item) than when it is unfolded (a box).
-    canon = np.lexsort((block.dst_port, block.src_port, dst, src))
+    canon = np.lexsort((np.asarray(block.dst_port), np.asarray(block.src_port), dst, src))
     structure = hash(
         (np.where(kind == BLOCK, ITEM, kind).tobytes(), src[canon].tobytes(), dst[canon].tobytes())
     )
