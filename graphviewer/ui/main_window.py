@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from graphviewer.core.categories import CATEGORY_LABELS
-from graphviewer.core.errors import GraphviewerError
 from graphviewer.core.jobs import Progress
 from graphviewer.core.types import Mode
 from graphviewer.render.scene import Hit, text_measurer
@@ -34,7 +33,7 @@ from graphviewer.ui.graph_items import module_of_item, toggle_fold
 from graphviewer.ui.icons import icon
 from graphviewer.ui.inspector import Inspector
 from graphviewer.ui.jobs import OpenedGraph, OpenRequest
-from graphviewer.ui.message_bar import MessageBar
+from graphviewer.ui.message_bar import MessageBar, failure_html
 from graphviewer.ui.panels.details import DetailsPanel
 from graphviewer.ui.panels.legend import Legend
 from graphviewer.ui.panels.module_tree import ModuleTree
@@ -42,7 +41,7 @@ from graphviewer.ui.panels.source_view import SourceView
 from graphviewer.ui.search import SearchBar, SearchController
 from graphviewer.ui.session import ModelSession
 from graphviewer.ui.settings import THEME_CHOICES, AppSettings, ThemeChoice
-from graphviewer.ui.start_page import StartPage, samples_menu
+from graphviewer.ui.start_page import StartPage, fill_recent_menu, samples_menu
 from graphviewer.ui.status import StatusBar
 from graphviewer.ui.theming import apply_palette, resolve_theme
 
@@ -222,19 +221,7 @@ class MainWindow(QMainWindow):
         self.status.set_graph(opened)
 
     def _on_session_failed(self, request: OpenRequest | None, error: BaseException) -> None:
-        name = request.title if request is not None else "the layout"
-        if isinstance(error, GraphviewerError):
-            cause = error.cause + (f" ({error.hint})" if error.hint else "")
-            where = error.path or (str(request.path) if request and request.path else "")
-        else:
-            cause = f"{type(error).__name__}: {error}"
-            where = str(request.path) if request and request.path else ""
-        text = f"<b>Could not open {html.escape(name)}</b>"
-        if where:
-            text += f" <span style='color:gray'>({html.escape(where)})</span>"
-        text += f"<br>{html.escape(cause)}"
-        if self.session.current is not None:
-            text += "<br><i>The graph below is the last one that opened.</i>"
+        text = failure_html(request, error, still_showing=self.session.current is not None)
         actions = (("Try again", lambda: self.session.open(request)),) if request else ()
         self.message_bar.show_message("error", text, actions)
 
@@ -380,15 +367,7 @@ class MainWindow(QMainWindow):
     def _refresh_recent(self) -> None:
         files = self.settings.recent_files()
         self.start_page.set_recent(files)
-        self._recent_menu.clear()
-        for path in files:
-            action = self._recent_menu.addAction(path.name)
-            action.setToolTip(str(path))
-            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
-        self._recent_menu.addSeparator()
-        clear = self._recent_menu.addAction("Clear recent files")
-        clear.triggered.connect(self._on_clear_recent_triggered)
-        self._recent_menu.setEnabled(bool(files))
+        fill_recent_menu(self._recent_menu, files, self.open_path, self._on_clear_recent_triggered)
 
     def _on_clear_recent_triggered(self) -> None:
         self.settings.clear_recent()

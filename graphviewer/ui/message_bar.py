@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from graphviewer.core.errors import GraphviewerError
 from graphviewer.ui.icons import icon
+from graphviewer.ui.jobs import OpenRequest
 
 _STYLES = {
     "error": "background:#fbe3e3; color:#5c1a1a; border-bottom:1px solid #e0a0a0;",
@@ -71,3 +74,21 @@ class MessageBar(QFrame):
     def _on_close_clicked(self) -> None:
         self.clear()
         self.dismissed.emit()
+
+
+def failure_html(request: OpenRequest | None, error: BaseException, *, still_showing: bool) -> str:
+    """The error bar's text for a failed open: the file, where, the cause (and the user's line)."""
+    name = request.title if request is not None else "the layout"
+    if isinstance(error, GraphviewerError):
+        cause = error.cause + (f" ({error.hint})" if error.hint else "")
+        where = error.path or (str(request.path) if request and request.path else "")
+    else:
+        cause = f"{type(error).__name__}: {error}"
+        where = str(request.path) if request and request.path else ""
+    text = f"<b>Could not open {html.escape(name)}</b>"
+    if where:
+        text += f" <span style='color:gray'>({html.escape(where)})</span>"
+    text += f"<br>{html.escape(cause)}"
+    if still_showing:
+        text += "<br><i>The graph below is the last one that opened.</i>"
+    return text

@@ -116,3 +116,17 @@ def samples_menu(parent: QWidget, open_path: Callable[[Path], None]) -> QMenu:
     menu.setToolTipsVisible(True)
     menu.setEnabled(bool(menu.actions()))
     return menu
+
+
+def fill_recent_menu(
+    menu: QMenu, files: list[Path], open_path: Callable[[Path], None], clear: Callable[[], None]
+) -> None:
+    """File ▸ Open Recent: one entry per file (its folder in the tooltip), then "Clear"."""
+    menu.clear()
+    for path in files:
+        action = menu.addAction(path.name)
+        action.setToolTip(str(path))
+        action.triggered.connect(lambda _=False, p=path: open_path(p))
+    menu.addSeparator()
+    menu.addAction("Clear recent files").triggered.connect(clear)
+    menu.setEnabled(bool(files))
