@@ -67,9 +67,15 @@ class GraphCanvas(QWidget):
 
     # -- content -------------------------------------------------------------------------------
     def set_graph(
-        self, snapshot: GraphSnapshot, layout: Layout, *, keep_module: str | None = None
+        self,
+        snapshot: GraphSnapshot,
+        layout: Layout,
+        *,
+        keep_module: str | None = None,
+        keep_view: bool = False,
     ) -> None:
-        """Show `layout` of `snapshot`; fit it, or keep module `keep_module` where it was."""
+        """Show `layout` of `snapshot`: at its first view, with module `keep_module` where it
+        was, or (`keep_view`: the same model again, in another mode) at the same zoom and place."""
         before = self._screen_anchor(keep_module) if keep_module is not None else None
         self.snapshot, self.layout_ = snapshot, layout
         self.scene = GraphScene(snapshot, layout, self._theme)
@@ -81,7 +87,7 @@ class GraphCanvas(QWidget):
                 self.offset = before - QPointF(box[0] + box[2] / 2, box[1]) * self.scale
             else:
                 self.fit()
-        else:
+        elif not keep_view:
             self.first_view()
         self._changed()
 

@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.inspector = Inspector(self.canvas, self.module_tree, self.details, self.source, self)
         self.watcher = QFileSystemWatcher(self)
+        self._shown_path: Path | None = None
         self._connect()
         self._apply_theme(self.settings.theme())
         self._refresh_recent()
@@ -194,7 +195,9 @@ class MainWindow(QMainWindow):
     def _on_session_opened(self, opened: OpenedGraph) -> None:
         snap, request = opened.snapshot, opened.request
         self.stack.setCurrentWidget(self.canvas)
-        self.canvas.set_graph(snap, opened.layout)
+        same_model = request.path is not None and request.path == self._shown_path
+        self._shown_path = request.path  # a mode switch or reload keeps the view where it is
+        self.canvas.set_graph(snap, opened.layout, keep_view=same_model)
         if not self.search_bar.field.hasFocus():  # arrows, pages, Home/End move the graph
             self.canvas.setFocus()
         self.canvas.set_empty_text(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QPointF, Qt
 from pytestqt.qtbot import QtBot
 
 from graphviewer.ui.main_window import MainWindow
@@ -58,3 +59,23 @@ def test_walkthrough_status_bar_stays_short(
     qtbot.waitUntil(  # nothing cut off, once the bar has laid itself out
         lambda: all(label.width() >= label.sizeHint().width() for label in labels), timeout=2000
     )
+
+
+def test_walkthrough_mode_switch_keeps_the_view(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    """Comparing train and eval means looking at the same place: the view must not jump."""
+    open_and_wait(SAMPLES / "transformer_block.py")
+    canvas = window.canvas
+    canvas.zoom_in()
+    qtbot.keyClick(canvas, Qt.Key.Key_PageDown)
+    scale, offset = canvas.scale, QPointF(canvas.offset)
+    with qtbot.waitSignal(window.session.opened, timeout=30_000):
+        window.mode_box.setCurrentText("eval")
+    assert canvas.scale == scale and canvas.offset == offset
+    with qtbot.waitSignal(window.session.opened, timeout=30_000):
+        window.actions_.reload.trigger()
+    assert canvas.scale == scale and canvas.offset == offset
+    with qtbot.waitSignal(window.session.opened, timeout=30_000):
+        window.open_path(SAMPLES / "mlp.py")  # another model: its own first view
+    assert (canvas.scale, canvas.offset) != (scale, offset)
