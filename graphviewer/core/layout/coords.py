@@ -93,8 +93,12 @@ def _push_right(want: np.ndarray, offsets: np.ndarray, seg_id: np.ndarray) -> np
     """x_i = max(want_i, x_{i-1} + sep_i) within each layer: a segmented running maximum."""
     v = want - offsets
     big = float(v.max() - v.min()) + 1.0
-    shifted = v + seg_id * big
-    return np.maximum.accumulate(shifted) - seg_id * big + offsets
+    lift = seg_id * big
+    v += lift  # in place: two temporaries, not five (the peak memory per node is a goal)
+    np.maximum.accumulate(v, out=v)
+    v -= lift
+    v += offsets
+    return v
 
 
 def _project(

@@ -19,13 +19,15 @@ def count_crossings(
     """
     if len(seg_src) < 2:
         return 0
-    lu = layer[seg_src]
+    lu = layer[seg_src].astype(np.int32)
     ps, pd = pos[seg_src], pos[seg_dst]
     if src_off is not None and dst_off is not None:
-        ps, pd = ps + src_off, pd + dst_off
-    _, rd = np.unique(pd, return_inverse=True)
-    rd = rd.reshape(-1)
+        ps += src_off
+        pd += dst_off
+    rd = np.unique(pd, return_inverse=True)[1].reshape(-1).astype(np.int32)
+    del pd
     order = np.lexsort((rd, ps, lu))
+    del ps
     return band_inversions(lu[order], rd[order])
 
 
@@ -76,9 +78,8 @@ def band_inversions(band: np.ndarray, values: np.ndarray) -> int:
         return 0
     starts = np.flatnonzero(np.r_[True, band[1:] != band[:-1]])
     sizes = np.diff(np.r_[starts, n])
-    size_of = np.repeat(sizes, sizes)
-    end_of = np.repeat(starts + sizes, sizes)
-    small = size_of <= SMALL_BAND
+    end_of = np.repeat((starts + sizes).astype(np.int32), sizes)
+    small = np.repeat(sizes <= SMALL_BAND, sizes)
     total = 0
     small_idx = np.flatnonzero(small)
     for lo in range(0, len(small_idx), CHUNK):  # chunks bound the memory of the pairs

@@ -21,6 +21,7 @@ from graphviewer.core.layout.crossings import count_crossings
 ROUNDS = 6  # sweep rounds (down+up each) for small blocks
 TRANSPOSES = 2  # transpose passes per round
 WORK = 400_000  # rounds × segments above this get fewer rounds (at least one)
+PAIR_CHUNK = 8192  # adjacent pairs whose neighbour products are compared at once
 PATIENCE = 2  # stop after this many rounds without fewer crossings
 
 
@@ -143,20 +144,36 @@ def _transpose(layer: np.ndarray, pos: np.ndarray, nbr: _Neighbours) -> tuple[np
             u, v, du, dv, combos = u[keep], v[keep], du[keep], dv[keep], combos[keep]
             if not len(u):
                 continue
-            total = int(combos.sum())
-            pair = np.repeat(np.arange(len(u)), combos)
-            t = np.arange(total) - np.repeat(np.cumsum(combos) - combos, combos)
-            ia = nbr.ptr[u][pair] + t // dv[pair]
-            ib = nbr.ptr[v][pair] + t % dv[pair]
-            same = nbr.side[ia] == nbr.side[ib]
-            pa = pos[nbr.elem[ia]] + nbr.off[ia]
-            pb = pos[nbr.elem[ib]] + nbr.off[ib]
-            now = np.bincount(pair, weights=same & (pa > pb), minlength=len(u))
-            after = np.bincount(pair, weights=same & (pa < pb), minlength=len(u))
-            better = after < now
+            better = np.zeros(len(u), dtype=bool)
+            for lo in range(0, len(u), PAIR_CHUNK):  # chunks bound the memory of the products
+                hi = min(lo + PAIR_CHUNK, len(u))
+                better[lo:hi] = _swap_gains(pos, nbr, u[lo:hi], v[lo:hi], dv[lo:hi], combos[lo:hi])
             if better.any():
                 su, sv = u[better], v[better]
                 pos = pos.copy()
                 pos[su], pos[sv] = pos[sv], pos[su].copy()
                 swapped_any = True
     return pos, swapped_any
+
+
+def _swap_gains(
+    pos: np.ndarray,
+    nbr: _Neighbours,
+    u: np.ndarray,
+    v: np.ndarray,
+    dv: np.ndarray,
+    combos: np.ndarray,
+) -> np.ndarray:
+    """Whether swapping each adjacent pair (u left of v) leaves fewer crossings between them."""
+    total = int(combos.sum())
+    pair = np.repeat(np.arange(len(u)), combos)
+    t = np.arange(total) - np.repeat(np.cumsum(combos) - combos, combos)
+    ia = nbr.ptr[u][pair] + t // dv[pair]
+    ib = nbr.ptr[v][pair] + t % dv[pair]
+    del t
+    same = nbr.side[ia] == nbr.side[ib]
+    pa = pos[nbr.elem[ia]] + nbr.off[ia]
+    pb = pos[nbr.elem[ib]] + nbr.off[ib]
+    now = np.bincount(pair, weights=same & (pa > pb), minlength=len(u))
+    after = np.bincount(pair, weights=same & (pa < pb), minlength=len(u))
+    return after < now
