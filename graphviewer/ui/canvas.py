@@ -231,9 +231,13 @@ class GraphCanvas(QWidget):
         super().resizeEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        delta = event.angleDelta().y() or event.angleDelta().x()
-        if delta:
-            self.zoom_by(1.0015**delta, event.position())
+        angle = event.angleDelta()
+        if angle.y():
+            self.zoom_by(1.0015 ** angle.y(), event.position())
+        elif angle.x():  # a sideways swipe or tilt pans; zooming there surprised trackpad users
+            pixels = event.pixelDelta().x() or angle.x() / 2
+            self.offset += QPointF(pixels, 0)
+            self._changed()
         event.accept()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

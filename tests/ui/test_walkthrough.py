@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from pytestqt.qtbot import QtBot
 
 from graphviewer.ui.main_window import MainWindow
@@ -79,3 +79,35 @@ def test_walkthrough_mode_switch_keeps_the_view(
     with qtbot.waitSignal(window.session.opened, timeout=30_000):
         window.open_path(SAMPLES / "mlp.py")  # another model: its own first view
     assert (canvas.scale, canvas.offset) != (scale, offset)
+
+
+def _wheel(canvas, dx: int, dy: int) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(canvas.width() / 2, canvas.height() / 2)
+    event = QWheelEvent(
+        centre,
+        canvas.mapToGlobal(centre),
+        QPoint(0, 0),
+        QPoint(dx, dy),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(canvas, event)
+
+
+def test_walkthrough_wheel_zooms_and_sideways_swipe_pans(
+    window: MainWindow, open_and_wait: OpenAndWait
+) -> None:
+    open_and_wait(SAMPLES / "mlp.py")
+    canvas = window.canvas
+    scale = canvas.scale
+    _wheel(canvas, 0, 120)  # one notch up: zoom in around the cursor
+    assert canvas.scale > scale
+    scale, offset = canvas.scale, QPointF(canvas.offset)
+    _wheel(canvas, -120, 0)  # a trackpad's sideways swipe
+    assert canvas.scale == scale
+    assert canvas.offset.x() < offset.x() and canvas.offset.y() == offset.y()
