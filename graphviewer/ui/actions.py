@@ -88,7 +88,7 @@ def shortcut_rows(actions: Actions) -> list[tuple[str, str]]:
     ]
     rows += [
         ("Zoom around the cursor", "mouse wheel"),
-        ("Pan", "drag, arrow keys, or drag in the overview"),
+        ("Pan", "drag, arrow keys, sideways swipe, or drag in the overview"),
         ("Page down / up the graph", "Page Down, Page Up"),
         ("Go to the top / bottom of the graph", "Home, End"),
         ("Select node, module or edge", "click"),
