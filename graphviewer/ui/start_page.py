@@ -18,14 +18,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from graphviewer.ui.icons import icon
+from graphviewer.ui.icons import data_dirs, icon
 
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
 _PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
-def sample_files(folder: Path = SAMPLES_DIR) -> list[tuple[Path, str]]:
-    """The sample models beside the package with the first line of each one's docstring."""
+def samples_dir() -> Path:
+    """The checkout's `samples/`, else an installed copy (`<prefix>/share/graphviewer/samples`)."""
+    candidates = [SAMPLES_DIR, *data_dirs("samples")]
+    return next((folder for folder in candidates if folder.is_dir()), SAMPLES_DIR)
+
+
+def sample_files(folder: Path | None = None) -> list[tuple[Path, str]]:
+    """The sample models with the first line of each one's docstring."""
+    folder = folder if folder is not None else samples_dir()
     found = []
     for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
         if path.name.startswith("_") or path.stem == "make_variants":

@@ -56,3 +56,20 @@ def test_icons_missing_leave_text_on_the_buttons(
     bar.show()
     buttons = bar.findChildren(QToolButton, "", Qt.FindChildOption.FindDirectChildrenOnly)
     assert len(buttons) == 3 and all(b.icon().isNull() and b.text() for b in buttons)
+
+
+def test_samples_found_in_an_installed_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a checkout, the start page and File ▸ Open Sample read <prefix>/share/…/samples."""
+    from graphviewer.ui import start_page
+
+    installed = tmp_path / "share" / "graphviewer" / "samples"
+    installed.mkdir(parents=True)
+    (installed / "tiny.py").write_text('"""A tiny model."""\n')
+    monkeypatch.setattr(start_page, "SAMPLES_DIR", tmp_path / "no-checkout")
+    monkeypatch.setattr(
+        start_page, "data_dirs", lambda kind: [tmp_path / "share/graphviewer" / kind]
+    )
+    assert start_page.samples_dir() == installed
+    assert start_page.sample_files() == [(installed / "tiny.py", "A tiny model.")]
