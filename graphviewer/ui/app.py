@@ -29,9 +29,6 @@ _START = time.perf_counter()
 
 def create_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication (made once), named for QSettings, with the crash dialog installed."""
-    from graphviewer.ui.pyside_guard import guard_none
-
-    guard_none()  # PySide6 6.12 on CPython 3.11 would abort after ~2,000 frames without it
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(argv if argv is not None else sys.argv[:1])
