@@ -22,6 +22,7 @@ DEFAULT_BINS = 64
 HIST_SAMPLE = 1 << 14  # values a histogram counts at most
 SMALL = 1 << 15  # tensors up to this many elements are batched
 FLUSH_AT = 1 << 22  # pending batched elements before a flush (16 MB of float32)
+NUMPY_MAX = 1 << 17  # above this, torch's threaded reductions beat numpy's
 
 
 def unit_dim(ndim: int) -> int | None:
@@ -84,10 +85,13 @@ def _tensor_stats(tensor: torch.Tensor, bins: int) -> ActivationStats:
     # which beat torch's here (its intra-op threads are busy with the forward on a small machine).
     shape = tuple(int(s) for s in tensor.shape)
     dtype = _dtype_name(tensor)
-    arr = _as_float(tensor).numpy()
-    count = arr.size
+    x = _as_float(tensor)
+    count = x.numel()
     if count == 0:
         return _empty(shape, dtype, bins)
+    if count > NUMPY_MAX:
+        return _big_tensor_stats(x, shape, dtype, bins)
+    arr = x.numpy()
     flat = arr.reshape(-1)
     lo, hi = float(flat.min()), float(flat.max())
     nan_count = inf_count = 0
@@ -103,13 +107,8 @@ def _tensor_stats(tensor: torch.Tensor, bins: int) -> ActivationStats:
     if n:
         mean = float(finite.mean(dtype=np.float64))
         std = float(finite.std(dtype=np.float64)) if n > 1 else 0.0
-        step = sample_step(n, shape)
-        sample = finite[::step] if step > 1 else finite
-        top = hi if hi > lo else lo + 1.0
-        index = ((sample - lo) * (bins / (top - lo))).astype(np.intp)
-        np.clip(index, 0, bins - 1, out=index)
-        counts = np.bincount(index, minlength=bins).astype(np.int64)
-        edges = np.linspace(lo, top, bins + 1)
+        sample = finite[:: sample_step(n, shape)]
+        counts, edges = _histogram(sample, lo, hi, bins)
         hist_total = int(sample.size)
     else:
         lo = hi = mean = std = math.nan
@@ -143,6 +142,71 @@ def sample_step(n: int, shape: tuple[int, ...]) -> int:
     while any(d > 1 and math.gcd(step, d) > 1 for d in shape):
         step += 1
     return step
+
+
+def _big_tensor_stats(
+    x: torch.Tensor, shape: tuple[int, ...], dtype: str, bins: int
+) -> ActivationStats:
+    """A large tensor: torch's multi-threaded passes win over numpy's single thread."""
+    flat = x.reshape(-1)
+    lo_t, hi_t = torch.aminmax(flat)
+    lo, hi = float(lo_t), float(hi_t)
+    nan_count = inf_count = 0
+    finite = flat
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        nan_count = int(torch.isnan(flat).sum())
+        inf_count = int(torch.isinf(flat).sum())
+        finite = flat[torch.isfinite(flat)]
+        if finite.numel():
+            lo_t, hi_t = torch.aminmax(finite)
+            lo, hi = float(lo_t), float(hi_t)
+    count = flat.numel()
+    if nan_count or inf_count or count >= 1 << 24:
+        zeros = int((flat == 0).sum())
+    else:  # sign().abs().sum() counts non-zeros 4× faster, exactly for finite values < 2**24
+        zeros = count - int(flat.sign().abs().sum())
+    n = finite.numel()
+    if n:
+        mean = float(finite.mean())  # torch sums float32 pairwise: accurate at this size
+        std = float(torch.linalg.vector_norm(finite - mean)) / math.sqrt(n)
+        sample = finite[:: sample_step(n, shape)].numpy()
+        counts, edges = _histogram(sample, lo, hi, bins)
+        hist_total = int(sample.size)
+    else:
+        lo = hi = mean = std = math.nan
+        counts, edges, hist_total = np.zeros(bins, dtype=np.int64), np.zeros(bins + 1), 0
+    if zeros:
+        peak = x.abs().amax(dim=tuple(d for d in range(x.ndim) if d != unit_dim(x.ndim)))
+        units, dead = _units(x), int((peak == 0).sum()) if unit_dim(x.ndim) is not None else 0
+    else:
+        units, dead = _units(x), 0
+    return ActivationStats(
+        shape,
+        dtype,
+        count,
+        mean,
+        std,
+        lo,
+        hi,
+        zeros / count,
+        nan_count,
+        inf_count,
+        edges,
+        counts,
+        units,
+        dead,
+        hist_total,
+    )
+
+
+def _histogram(
+    sample: np.ndarray, lo: float, hi: float, bins: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and edges of `bins` equal bins over [lo, hi] (the top value in the last bin)."""
+    top = hi if hi > lo else lo + 1.0
+    index = ((sample - lo) * (bins / (top - lo))).astype(np.intp)
+    np.clip(index, 0, bins - 1, out=index)
+    return np.bincount(index, minlength=bins).astype(np.int64), np.linspace(lo, top, bins + 1)
 
 
 def _dead_units(arr: np.ndarray) -> tuple[int, int]:
