@@ -13,7 +13,7 @@ from PySide6.QtGui import QFont, QFontMetricsF
 
 from graphviewer.core import labels
 from graphviewer.core.labels import shape_text
-from graphviewer.core.types import GraphNode, GraphSnapshot, ModuleInfo
+from graphviewer.core.types import GraphSnapshot, ModuleInfo, collapsed_id
 
 FONT_FAMILY = "DejaVu Sans"  # on every Linux; SVG viewers fall back to any sans-serif
 NODE_FONT_PX = 12  # scene units (pixels at zoom 1)
@@ -61,30 +61,16 @@ def text_measurer(font: QFont | None = None) -> Callable[[str], tuple[float, flo
     return measure
 
 
-def node_text(node: GraphNode, *, stub: bool = False) -> str:
-    """The label of one graph node box (or of a stub standing for it)."""
-    return labels.stub_label(node) if stub else labels.node_label(node)
-
-
-def module_text(info: ModuleInfo) -> str:
-    """The label of a collapsed module's box: name, class, in → out shapes."""
-    return labels.module_label(info)
-
-
 def group_text(info: ModuleInfo | None, path: str) -> str:
     """The title of an expanded module's group box: "name · Class"."""
     return labels.group_label(info, path)
 
 
 def item_text(snapshot: GraphSnapshot, item_id: str, *, stub: bool = False) -> str:
-    """The label of any layout item: a graph node, a stub, or a collapsed module."""
-    if item_id in snapshot.graph:
-        return node_text(snapshot.node(item_id), stub=stub)
-    if item_id.startswith("module:"):
-        path = item_id[len("module:") :]
-        info = snapshot.modules.get(path)
-        return module_text(info) if info is not None else path
-    return item_id
+    """The text of any layout item, exactly as the layout sized its box (`labels.item_label`)."""
+    node = snapshot.node(item_id) if item_id in snapshot.graph else None
+    module = snapshot.modules.get(item_id.removeprefix(collapsed_id(""))) if node is None else None
+    return labels.item_label(item_id, stub=stub, node=node, module=module)
 
 
 def edge_text(snapshot: GraphSnapshot, src: str, dst: str) -> str:

@@ -138,3 +138,29 @@ def test_paint_time_20k_nodes(qapp: object) -> None:
     bounds = scene.bounds
     full = min(frame(bounds, 1000 / bounds.height()) for _ in range(2))
     assert full < 1.0
+
+
+def test_stub_of_collapsed_module_draws_the_text_it_was_sized_for(
+    mlp_snapshot: GraphSnapshot, mlp_layout: Layout
+) -> None:
+    """A stub standing for a collapsed module shows its last name, as `item_label` sized it."""
+    import dataclasses
+
+    import numpy as np
+
+    from graphviewer.core.labels import item_label, module_label
+    from graphviewer.core.types import collapsed_id
+
+    items, stub = list(mlp_layout.items), np.zeros(len(mlp_layout.items), dtype=bool)
+    items[0], stub[0] = collapsed_id("layer1"), True
+    layout = dataclasses.replace(mlp_layout, items=tuple(items), is_stub=stub)
+    scene = GraphScene(mlp_snapshot, layout, theme_named("light"))
+    painter = _paint(scene, scene.bounds, 1.0, ViewState(full_detail=True))
+    info = mlp_snapshot.modules["layer1"]
+    assert "layer1" in painter.texts
+    assert not any(line in painter.texts for line in module_label(info).split("\n")[1:])
+    for k, item in enumerate(items):
+        node = mlp_snapshot.node(item) if item in mlp_snapshot.graph else None
+        module = None if node else mlp_snapshot.modules.get(item.removeprefix("module:"))
+        expected = item_label(item, stub=bool(stub[k]), node=node, module=module)
+        assert scene._label(k) == expected
