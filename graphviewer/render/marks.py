@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPen
 
 from graphviewer.render.state import ViewState
@@ -24,9 +24,8 @@ def paint_highlights(
     painter.setBrush(QBrush(scene.theme.highlight))
     pad = max(4.0, 4.0 / scale)
     for item in state.highlighted:
-        rect = scene.item_rect(item)
-        if not rect.isEmpty():
-            r = rect.adjusted(-pad, -pad, pad, pad)
+        for box in scene.item_boxes(item).tolist():
+            r = QRectF(*box).adjusted(-pad, -pad, pad, pad)
             painter.drawRoundedRect(r, radius + pad, radius + pad)
 
 
@@ -47,6 +46,5 @@ def paint_selection(
             if edges:
                 painter.drawPath(scene.edge_path(np.array(edges)))
             continue
-        rect = scene.item_rect(item)
-        if not rect.isEmpty():
-            painter.drawRoundedRect(rect, radius, radius)
+        for box in scene.item_boxes(item).tolist():
+            painter.drawRoundedRect(QRectF(*box), radius, radius)

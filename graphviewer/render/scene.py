@@ -76,7 +76,10 @@ class GraphScene:
                 self._index.setdefault(item, k)
                 if not self._stub[k]:
                     self._index[item] = k
-        self._groups = {p: g for g, p in enumerate(layout.group_paths)}
+        # A module called several times has one group box per call: a path maps to all of them.
+        self._groups: dict[str, list[int]] = {}
+        for g, p in enumerate(layout.group_paths):
+            self._groups.setdefault(p, []).append(g)
         self._labels: dict[int, str] = {}
         self._edge_labels: dict[int, str] = {}
         self._fonts = (node_font(), small_font(), group_font())
@@ -128,15 +131,24 @@ class GraphScene:
             rect = rect.united(QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]))
         return rect
 
-    def item_rect(self, item_id: str) -> QRectF:
-        """The box of an item id, or of a group ("path" or "group:path"); empty when unknown."""
+    def item_boxes(self, item_id: str) -> np.ndarray:
+        """(K, 4) boxes of an item id, or of every box of a group ("path" or "group:path")."""
         k = self._index.get(item_id)
         if k is not None:
-            return QRectF(*self._boxes[k])
-        g = self._groups.get(item_id.removeprefix("group:"))
-        if g is not None:
-            return QRectF(*self._gboxes[g])
-        return QRectF()
+            return self._boxes[k : k + 1]
+        groups = self._groups.get(item_id.removeprefix("group:"))
+        if groups is not None:
+            return self._gboxes[groups]
+        return np.zeros((0, 4))
+
+    def item_rect(self, item_id: str) -> QRectF:
+        """The rectangle around every box of an item id or group; empty when unknown."""
+        b = self.item_boxes(item_id)
+        if not len(b):
+            return QRectF()
+        x0, y0 = b[:, 0].min(), b[:, 1].min()
+        x1, y1 = (b[:, 0] + b[:, 2]).max(), (b[:, 1] + b[:, 3]).max()
+        return QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
 
     def hit_test(self, point: QPointF, tolerance: float = 4.0) -> Hit | None:
         """The node, edge or (innermost) group under `point` (scene coordinates), or None."""

@@ -49,8 +49,12 @@ def _item_index(layout: Layout) -> dict[str, int]:
 
 
 @per_object
-def _group_index(layout: Layout) -> dict[str, int]:
-    return {path: k for k, path in enumerate(layout.group_paths)}
+def _group_index(layout: Layout) -> dict[str, list[int]]:
+    # A module called several times has one group box per call: a path maps to all of them.
+    index: dict[str, list[int]] = {}
+    for k, path in enumerate(layout.group_paths):
+        index.setdefault(path, []).append(k)
+    return index
 
 
 def ancestors(module: str) -> list[str]:
@@ -85,15 +89,25 @@ def module_key(layout: Layout, module: str) -> str:
     return module
 
 
-def item_box(layout: Layout, key: str) -> tuple[float, float, float, float] | None:
-    """(x, y, w, h) of a drawn item id, or of an expanded group's box given its module path."""
+def item_boxes(layout: Layout, key: str) -> list[tuple[float, float, float, float]]:
+    """(x, y, w, h) of a drawn item id, or of every group box of a module path (one per call)."""
     k = _item_index(layout).get(key)
     if k is not None:
-        return tuple(float(v) for v in layout.boxes[k])  # type: ignore[return-value]
-    g = _group_index(layout).get(key)
-    if g is not None:
-        return tuple(float(v) for v in layout.group_boxes[g])  # type: ignore[return-value]
-    return None
+        return [tuple(float(v) for v in layout.boxes[k])]  # type: ignore[list-item]
+    return [
+        tuple(float(v) for v in layout.group_boxes[g])  # type: ignore[misc]
+        for g in _group_index(layout).get(key, ())
+    ]
+
+
+def item_box(layout: Layout, key: str) -> tuple[float, float, float, float] | None:
+    """The box around a drawn item id, or around every group box of a module path."""
+    boxes = item_boxes(layout, key)
+    if not boxes:
+        return None
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def anchor_box(layout: Layout, module: str) -> tuple[float, float, float, float] | None:

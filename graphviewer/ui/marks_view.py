@@ -38,10 +38,9 @@ class _Marks:
         self.edges = frozenset(i for i in ids if "->" in i)
         items, boxes = [], []
         for item in ids - self.edges:
-            rect = scene.item_rect(item)
-            if not rect.isEmpty():
+            for box in scene.item_boxes(item).tolist():  # a module called twice has two
                 items.append(item)
-                boxes.append((rect.x(), rect.y(), rect.width(), rect.height()))
+                boxes.append(box)
         self.ids = np.array(items, dtype=object)
         self.boxes = np.array(boxes, dtype=np.float64).reshape(-1, 4)
         self.all = ids

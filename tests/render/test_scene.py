@@ -164,3 +164,63 @@ def test_stub_of_collapsed_module_draws_the_text_it_was_sized_for(
         module = None if node else mlp_snapshot.modules.get(item.removeprefix("module:"))
         expected = item_label(item, stub=bool(stub[k]), node=node, module=module)
         assert scene._label(k) == expected
+
+
+def _with_second_call(layout: Layout, path: str) -> tuple[Layout, tuple[float, ...]]:
+    """`layout` with a second group box for `path`, right of everything (a module called twice)."""
+    import dataclasses
+
+    import numpy as np
+
+    x, y, w, _h = layout.bounds
+    second = (round(x + w + 100.0), round(y + 40.0), 120.0, 90.0)
+    g = layout.group_paths.index(path)
+    return (
+        dataclasses.replace(
+            layout,
+            group_paths=(*layout.group_paths, path),
+            group_boxes=np.vstack([layout.group_boxes, second]),
+            group_depths=np.append(layout.group_depths, layout.group_depths[g]),
+        ),
+        second,
+    )
+
+
+def _has_colour(image: QImage, x: float, y: float, colour: object, reach: int = 2) -> bool:
+    from PySide6.QtGui import QColor
+
+    want = QColor(colour)  # type: ignore[call-overload]
+    for dx in range(-reach, reach + 1):
+        for dy in range(-reach, reach + 1):
+            got = image.pixelColor(int(x) + dx, int(y) + dy)
+            if max(abs(got.red() - want.red()), abs(got.green() - want.green()),
+                   abs(got.blue() - want.blue())) <= 8:  # fmt: skip
+                return True
+    return False
+
+
+def test_selecting_a_module_called_twice_marks_every_box(
+    mlp_snapshot: GraphSnapshot, mlp_layout: Layout
+) -> None:
+    """`group_paths` repeats a module called twice: selecting or highlighting it marks both."""
+    layout, second = _with_second_call(mlp_layout, "bn1")
+    theme = theme_named("light")
+    scene = GraphScene(mlp_snapshot, layout, theme)
+    first = layout.group_boxes[layout.group_paths.index("bn1")]
+    assert len(scene.item_boxes("bn1")) == len(scene.item_boxes("group:bn1")) == 2
+    hit = scene.hit_test(QPointF(second[0] + 60, second[1] + 45))
+    assert hit is not None and (hit.kind, hit.id) == ("group", "bn1")
+    bounds = scene.bounds.adjusted(-20, -20, 20, 20)
+    for state, colour, outside in (
+        (ViewState(selected=frozenset({"bn1"})), theme.selection, 0.0),
+        (ViewState(highlighted=frozenset({"bn1"})), theme.highlight, 3.0),
+    ):
+        image = QImage(int(bounds.width()), int(bounds.height()), QImage.Format.Format_RGB32)
+        image.fill(theme.background)
+        painter = QPainter(image)
+        painter.translate(-bounds.topLeft())
+        scene.paint(painter, bounds, 1.0, state)
+        painter.end()
+        for gx, gy, _gw, gh in (first, second):
+            x, y = gx - outside - bounds.left(), gy + gh / 2 - bounds.top()
+            assert _has_colour(image, x, y, colour), (state, (gx, gy))
