@@ -24,6 +24,7 @@ _ACCUMULATE = "AccumulateGrad"
 _BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[0-9])(?=[A-Z][a-z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _saved_names_by_class: dict[type, tuple[str, ...]] = {}
+_not_tensors_by_class: dict[type, set[str]] = {}  # `_saved_*` attributes that hold no tensors
 
 
 class WalkResult(NamedTuple):
@@ -230,8 +231,11 @@ def _saved_tensors(fn: Any) -> tuple[SavedTensor, ...]:
     if names is None:
         names = tuple(n for n in dir(fn) if n.startswith("_saved_"))
         _saved_names_by_class[cls] = names
+    skip = _not_tensors_by_class.setdefault(cls, set())
     saved: list[SavedTensor] = []
     for name in names:
+        if name in skip:
+            continue
         try:
             value = getattr(fn, name)
         except RuntimeError:  # freed after backward, or not accessible
@@ -239,13 +243,22 @@ def _saved_tensors(fn: Any) -> tuple[SavedTensor, ...]:
         label = name.removeprefix("_saved_")
         if isinstance(value, torch.Tensor):
             saved.append(_saved(label, value))
-        elif isinstance(value, (tuple, list)):
+        elif isinstance(value, (tuple, list)) and any(isinstance(v, torch.Tensor) for v in value):
             saved.extend(
                 _saved(f"{label}[{i}]", v)
                 for i, v in enumerate(value)
                 if isinstance(v, torch.Tensor)
             )
+        elif value is not None and not _maybe_tensors(value):
+            # An attribute's type is fixed by the node's class (sizes, scalars, flags): one look
+            # is enough. None (an absent optional tensor) and empty lists say nothing yet.
+            skip.add(name)
     return tuple(saved)
+
+
+def _maybe_tensors(value: Any) -> bool:
+    """A list that could hold tensors in another node of the same class (empty, or with None)."""
+    return isinstance(value, (tuple, list)) and (not value or any(v is None for v in value))
 
 
 def _saved(name: str, t: torch.Tensor) -> SavedTensor:
