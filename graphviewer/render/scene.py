@@ -87,6 +87,7 @@ class GraphScene:
         self._cache: dict[tuple[object, ...], QPainterPath] = {}
         self._min_text = MIN_TEXT_PX
         self._pairs: dict[tuple[str, str], list[int]] | None = None
+        self.mark_cache: dict[int, object] = {}  # `render.marks`: boxes of the marked ids
 
     def _init_edges(self) -> None:
         lay = self.layout
@@ -206,7 +207,7 @@ class GraphScene:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, detail or scale > 0.25)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         self._paint_groups(painter, np.nonzero(groups)[0], scale, state)
-        paint_highlights(painter, self, state, scale, NODE_RADIUS)
+        paint_highlights(painter, self, state, scale, NODE_RADIUS, visible)
         raster = painter.paintEngine().type() == QPaintEngine.Type.Raster
         self._paint_edges(painter, np.nonzero(edges)[0], scale, everything, detail, raster)
         self._paint_boxes(painter, items, scale, everything, detail, raster)
@@ -216,7 +217,7 @@ class GraphScene:
             detail or len(shown) <= EDGE_LABEL_MAX
         ):
             self._paint_edge_labels(painter, shown)
-        paint_selection(painter, self, state, scale, NODE_RADIUS)
+        paint_selection(painter, self, state, scale, NODE_RADIUS, visible)
         painter.restore()
 
     def _pen(self, color: QColor, width: float, scale: float) -> QPen:

@@ -28,7 +28,6 @@ from graphviewer.core.types import GraphSnapshot, Layout
 from graphviewer.render.scene import GraphScene, Hit, ViewState
 from graphviewer.render.theme import Theme
 from graphviewer.ui.graph_items import anchor_box, item_box, module_of_item
-from graphviewer.ui.marks_view import MarkCuller, paint_batched_selection
 from graphviewer.ui.minimap import Minimap
 
 MIN_SCALE, MAX_SCALE = 0.005, 8.0
@@ -61,7 +60,6 @@ class GraphCanvas(QWidget):
         self._press_offset = QPointF()
         self._dragging = False
         self._empty_text = ""
-        self._marks = MarkCuller()
         self.minimap = Minimap(self)
         self.minimap.pan_requested.connect(self.center_at)
 
@@ -214,11 +212,7 @@ class GraphCanvas(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.scale > 0.3)
         painter.translate(self.offset)
         painter.scale(self.scale, self.scale)
-        visible = self.visible_rect()
-        state, batch = self._marks.for_frame(self.scene, self.state, visible, self.scale)
-        self.scene.paint(painter, visible, self.scale, state)
-        if batch is not None:
-            paint_batched_selection(painter, batch, self.scene)
+        self.scene.paint(painter, self.visible_rect(), self.scale, self.state)
         painter.end()
         self.painted.emit(time.perf_counter() - start)
 

@@ -224,3 +224,25 @@ def test_selecting_a_module_called_twice_marks_every_box(
         for gx, gy, _gw, gh in (first, second):
             x, y = gx - outside - bounds.left(), gy + gh / 2 - bounds.top()
             assert _has_colour(image, x, y, colour), (state, (gx, gy))
+
+
+def test_marks_are_culled_and_batched(qapp: object) -> None:
+    """Highlights and selection skip what is off screen and, when thousands show, go out as one
+    path: one rounded rect per mark cost 28 ms a frame for 4,800 search matches."""
+    snap, layout = synthetic(20_000, columns=200)
+    scene = GraphScene(snap, layout, theme_named("light"))
+    every_fourth = frozenset(layout.items[::4])  # 5,000 marks
+    close = QRectF(0, 0, 800, 600)  # about 6 × 9 boxes at zoom 1
+    for state in (ViewState(highlighted=every_fourth), ViewState(selected=every_fourth)):
+        plain = _paint(scene, close, 1.0, ViewState()).boxes
+        marked = _paint(scene, close, 1.0, state).boxes - plain
+        assert 0 < marked <= 40, (state, marked)  # only the visible marks
+        bounds = scene.bounds
+        fitted = 800 / bounds.width()
+        plain = _paint(scene, bounds, fitted, ViewState()).boxes
+        _paint(scene, bounds, fitted, state)  # the first frame builds the boxes and path
+        start = time.perf_counter()
+        marked = _paint(scene, bounds, fitted, state).boxes - plain
+        seconds = time.perf_counter() - start
+        assert marked <= 300  # one path, not 5,000 rounded rects
+    assert seconds < 0.5
