@@ -246,3 +246,14 @@ def test_marks_are_culled_and_batched(qapp: object) -> None:
         seconds = time.perf_counter() - start
         assert marked <= 300  # one path, not 5,000 rounded rects
     assert seconds < 0.5
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_selection_colour_contrasts_with_every_fill(name: str) -> None:
+    """The selection outline stays visible on any box: contrast ratio ≥ 3 (WCAG, non-text)."""
+    from graphviewer.render.theme import _contrast
+
+    theme = theme_named(name)
+    ratios = {k: _contrast(theme.selection, fill) for k, fill in theme.category_fill.items()}
+    assert min(ratios.values()) >= 3.0, ratios
+    assert _contrast(theme.selection, theme.background) >= 3.0
