@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-
 from graphviewer.core.jobs import CancelToken, Job, Progress
 from graphviewer.core.types import GraphSnapshot, Layout, Mode, ModelSpec
 
@@ -108,30 +106,6 @@ def lay_out(
         collapsed = frozenset(default_collapsed(snapshot.graph, snapshot.modules, depth=depth))
     else:  # a reload may have renamed or removed modules
         collapsed = frozenset(p for p in collapsed if p in snapshot.modules)
-    if not snapshot.num_nodes:  # no_grad: nothing to lay out (and the engine wants nodes)
-        return empty_layout(collapsed)
-    start = time.perf_counter()
-    layout = layout_graph(
+    return layout_graph(  # no_grad's empty graph gives an empty layout
         snapshot.graph, snapshot.modules, collapsed=collapsed, measure=measure, previous=previous
-    )
-    if not layout.seconds:
-        layout = replace(layout, seconds=time.perf_counter() - start)
-    return layout
-
-
-def empty_layout(collapsed: frozenset[str] = frozenset()) -> Layout:
-    """The layout of a graph with no nodes (a capture under no_grad)."""
-    return Layout(
-        items=(),
-        boxes=np.zeros((0, 4)),
-        is_stub=np.zeros(0, dtype=bool),
-        layers=np.zeros(0, dtype=np.int32),
-        edge_src=np.zeros(0, dtype=np.int32),
-        edge_dst=np.zeros(0, dtype=np.int32),
-        edge_points=np.zeros((0, 2)),
-        edge_offsets=np.zeros(1, dtype=np.int64),
-        group_paths=(),
-        group_boxes=np.zeros((0, 4)),
-        group_depths=np.zeros(0, dtype=np.int32),
-        collapsed=collapsed,
     )
