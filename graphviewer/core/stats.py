@@ -10,8 +10,9 @@ in a few vectorised passes, so a 1,000-op model does not pay 1,000 rounds of per
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -81,39 +82,35 @@ def tensor_stats(tensor: torch.Tensor, bins: int = DEFAULT_BINS) -> ActivationSt
 
 
 def _tensor_stats(tensor: torch.Tensor, bins: int) -> ActivationStats:
-    # numpy on the tensor's own memory: single-threaded reductions with little per-call cost,
-    # which beat torch's here (its intra-op threads are busy with the forward on a small machine).
     shape = tuple(int(s) for s in tensor.shape)
     dtype = _dtype_name(tensor)
     x = _as_float(tensor)
     count = x.numel()
     if count == 0:
         return _empty(shape, dtype, bins)
-    if count > NUMPY_MAX:
-        return _big_tensor_stats(x, shape, dtype, bins)
-    arr = x.numpy()
-    flat = arr.reshape(-1)
-    lo, hi = float(flat.min()), float(flat.max())
+    # Mid-size tensors: numpy on the tensor's own memory, single-threaded with little per-call
+    # cost (torch's intra-op threads are busy with the forward). Large ones: torch's threads.
+    ops = _TORCH if count > NUMPY_MAX else _NUMPY
+    values = x if count > NUMPY_MAX else x.numpy()
+    flat = values.reshape(-1)
+    lo, hi = ops.extremes(flat)
     nan_count = inf_count = 0
     finite = flat
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        nan_count = int(np.isnan(flat).sum())
-        inf_count = int(np.isinf(flat).sum())
-        finite = flat[np.isfinite(flat)]
-        if finite.size:
-            lo, hi = float(finite.min()), float(finite.max())
-    zeros = count - int(np.count_nonzero(flat))
-    n = finite.size
+        nan_count, inf_count, finite = ops.nonfinite(flat)
+        if len(finite):
+            lo, hi = ops.extremes(finite)
+    zeros = count - ops.nonzero(flat)
+    n = len(finite)
     if n:
-        mean = float(finite.mean(dtype=np.float64))
-        std = float(finite.std(dtype=np.float64)) if n > 1 else 0.0
-        sample = finite[:: sample_step(n, shape)]
+        mean, std = ops.moments(finite)
+        sample = ops.to_numpy(finite[:: sample_step(n, shape)])
         counts, edges = _histogram(sample, lo, hi, bins)
         hist_total = int(sample.size)
     else:
         lo = hi = mean = std = math.nan
         counts, edges, hist_total = np.zeros(bins, dtype=np.int64), np.zeros(bins + 1), 0
-    units, dead = _dead_units(arr) if zeros else (_units(arr), 0)
+    units, dead = ops.dead_units(values) if zeros else (_units(values), 0)
     return ActivationStats(
         shape=shape,
         dtype=dtype,
@@ -133,6 +130,58 @@ def _tensor_stats(tensor: torch.Tensor, bins: int) -> ActivationStats:
     )
 
 
+class _Reductions(NamedTuple):
+    """The few reductions numpy and torch spell differently; `_tensor_stats` is written once."""
+
+    extremes: Callable[[Any], tuple[float, float]]
+    nonfinite: Callable[[Any], tuple[int, int, Any]]  # NaN count, Inf count, finite values
+    nonzero: Callable[[Any], int]
+    moments: Callable[[Any], tuple[float, float]]  # mean, population std
+    to_numpy: Callable[[Any], np.ndarray]
+    dead_units: Callable[[Any], tuple[int, int]]
+
+
+def _np_moments(a: np.ndarray) -> tuple[float, float]:
+    return float(a.mean(dtype=np.float64)), float(a.std(dtype=np.float64))
+
+
+def _torch_moments(t: torch.Tensor) -> tuple[float, float]:
+    # float32 accumulation (pairwise in torch): within ~1e-4 of exact, and no float64 copy of
+    # a multi-megabyte activation.
+    mean = float(t.mean())
+    return mean, float(torch.linalg.vector_norm(t - mean)) / math.sqrt(t.numel())
+
+
+def _torch_dead_units(x: torch.Tensor) -> tuple[int, int]:
+    dim = unit_dim(x.ndim)
+    if dim is None or x.shape[dim] == 0:
+        return 0, 0
+    peak = x.abs().amax(dim=tuple(d for d in range(x.ndim) if d != dim))  # NaN counts as alive
+    return int(x.shape[dim]), int((peak == 0).sum())
+
+
+_NUMPY = _Reductions(
+    extremes=lambda a: (float(a.min()), float(a.max())),
+    nonfinite=lambda a: (int(np.isnan(a).sum()), int(np.isinf(a).sum()), a[np.isfinite(a)]),
+    nonzero=lambda a: int(np.count_nonzero(a)),
+    moments=_np_moments,
+    to_numpy=lambda a: a,
+    dead_units=lambda a: _dead_units(a),
+)
+_TORCH = _Reductions(
+    extremes=lambda t: tuple(float(v) for v in torch.aminmax(t)),  # type: ignore[arg-type,return-value]
+    nonfinite=lambda t: (
+        int(torch.isnan(t).sum()),
+        int(torch.isinf(t).sum()),
+        t[torch.isfinite(t)],
+    ),
+    nonzero=lambda t: int(torch.count_nonzero(t)),  # one pass, no temporary
+    moments=_torch_moments,
+    to_numpy=lambda t: t.numpy(),
+    dead_units=_torch_dead_units,
+)
+
+
 def sample_step(n: int, shape: tuple[int, ...]) -> int:
     """Stride of the histogram's even sample: the least step ≥ n / HIST_SAMPLE sharing no factor
     with any dimension, so that the sample walks through every row and column alike."""
@@ -142,58 +191,6 @@ def sample_step(n: int, shape: tuple[int, ...]) -> int:
     while any(d > 1 and math.gcd(step, d) > 1 for d in shape):
         step += 1
     return step
-
-
-def _big_tensor_stats(
-    x: torch.Tensor, shape: tuple[int, ...], dtype: str, bins: int
-) -> ActivationStats:
-    """A large tensor: torch's multi-threaded passes win over numpy's single thread."""
-    flat = x.reshape(-1)
-    lo_t, hi_t = torch.aminmax(flat)
-    lo, hi = float(lo_t), float(hi_t)
-    nan_count = inf_count = 0
-    finite = flat
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        nan_count = int(torch.isnan(flat).sum())
-        inf_count = int(torch.isinf(flat).sum())
-        finite = flat[torch.isfinite(flat)]
-        if finite.numel():
-            lo_t, hi_t = torch.aminmax(finite)
-            lo, hi = float(lo_t), float(hi_t)
-    count = flat.numel()
-    zeros = count - int(torch.count_nonzero(flat))  # one pass, no temporary
-    n = finite.numel()
-    if n:
-        mean = float(finite.mean())  # torch sums float32 pairwise: accurate at this size
-        std = float(torch.linalg.vector_norm(finite - mean)) / math.sqrt(n)
-        sample = finite[:: sample_step(n, shape)].numpy()
-        counts, edges = _histogram(sample, lo, hi, bins)
-        hist_total = int(sample.size)
-    else:
-        lo = hi = mean = std = math.nan
-        counts, edges, hist_total = np.zeros(bins, dtype=np.int64), np.zeros(bins + 1), 0
-    if zeros:
-        peak = x.abs().amax(dim=tuple(d for d in range(x.ndim) if d != unit_dim(x.ndim)))
-        units, dead = _units(x), int((peak == 0).sum()) if unit_dim(x.ndim) is not None else 0
-    else:
-        units, dead = _units(x), 0
-    return ActivationStats(
-        shape,
-        dtype,
-        count,
-        mean,
-        std,
-        lo,
-        hi,
-        zeros / count,
-        nan_count,
-        inf_count,
-        edges,
-        counts,
-        units,
-        dead,
-        hist_total,
-    )
 
 
 def _histogram(
