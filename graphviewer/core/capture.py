@@ -45,6 +45,8 @@ def live_spec(
     model: torch.nn.Module, inputs: Any, *, loss_fn: Callable[[Any], torch.Tensor] | None = None
 ) -> ModelSpec:
     """A `ModelSpec` for a model the caller already holds: a tensor, a tuple of args or a dict."""
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
     if isinstance(inputs, Mapping):
         args, kwargs = (), dict(inputs)
     elif isinstance(inputs, (tuple, list)):

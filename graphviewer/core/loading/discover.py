@@ -114,7 +114,9 @@ def as_inputs(value: Any) -> Inputs:
 
 def _candidates(model: nn.Module, namespace: Mapping[str, Any]) -> Iterator[tuple[str, Inputs]]:
     own = {id(t) for t in model.parameters()} | {id(t) for t in model.buffers()}
-    tensors, later, seen = [], [], set()
+    tensors: list[tuple[str, Any]] = []
+    later: list[tuple[str, Any]] = []  # raw values, made into Inputs as they are yielded
+    seen: set[int] = set()
     for name, value in namespace.items():
         if name.startswith("__") or id(value) in seen:
             continue
