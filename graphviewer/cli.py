@@ -68,6 +68,15 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
 
 
+def _add_depth_options(p: argparse.ArgumentParser) -> None:
+    """`--depth N | --expand all`: which modules are drawn expanded (inspect, export, window)."""
+    depth = p.add_mutually_exclusive_group()
+    depth.add_argument(
+        "--depth", type=int, default=None, metavar="N", help="module nesting depth shown expanded"
+    )
+    depth.add_argument("--expand", choices=("all",), help="draw every module expanded")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="graphviewer", description="See what your PyTorch model really computes."
@@ -87,15 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-histograms", action="store_true", help="leave histogram bins out of the JSON"
     )
     inspect.add_argument("--layout", action="store_true", help="add the graph's layout to the JSON")
-    depth = inspect.add_mutually_exclusive_group()
-    depth.add_argument(
-        "--depth",
-        type=int,
-        default=None,
-        metavar="N",
-        help="module nesting depth shown expanded in the layout",
-    )
-    depth.add_argument("--expand", choices=("all",), help="lay out every module expanded")
+    _add_depth_options(inspect)
     _add_export_parser(sub)
     return parser
 
@@ -108,11 +109,7 @@ def _add_export_parser(sub: Any) -> None:
     export.add_argument(
         "-o", "--output-file", dest="out", required=True, metavar="OUT", help="OUT.png|svg|pdf"
     )
-    depth = export.add_mutually_exclusive_group()
-    depth.add_argument(
-        "--depth", type=int, default=None, metavar="N", help="module nesting depth shown expanded"
-    )
-    depth.add_argument("--expand", choices=("all",), help="draw every module expanded")
+    _add_depth_options(export)
     export.add_argument("--width", type=int, metavar="PX", help="picture width in pixels")
     export.add_argument("--scale", type=float, help="pixels per layout unit (PNG default 2)")
     export.add_argument(
@@ -253,9 +250,7 @@ def _window(argv: list[str]) -> int:
     parser.add_argument("--mode", choices=("train", "eval", "no_grad"), default="train")
     parser.add_argument("--trust", action="store_true", help="open a full pickle without asking")
     parser.add_argument("--input-shape", type=_shape, metavar="16,20")
-    depth = parser.add_mutually_exclusive_group()
-    depth.add_argument("--depth", type=int, metavar="N", help="module depth shown expanded")
-    depth.add_argument("--expand", choices=("all",), help="open with every module expanded")
+    _add_depth_options(parser)
     args = parser.parse_args(argv)
     problem = _no_display()
     if problem:
