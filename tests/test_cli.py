@@ -143,8 +143,10 @@ def test_window_without_display_is_one_clear_line(
 
 @pytest.mark.parametrize("suffix", ["svg", "png", "pdf"])
 def test_export_writes_each_format(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, suffix: str
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, suffix: str, qapp: object
 ) -> None:
+    # `qapp`: in one process with the window's tests, the QApplication must come first (the
+    # CLI alone makes a QGuiApplication, which a later QApplication cannot replace).
     out_file = tmp_path / f"mlp.{suffix}"
     code, out, err = run(capsys, "export", str(SAMPLES / "mlp.py"), "-o", str(out_file))
     assert code == 0, err
@@ -155,7 +157,7 @@ def test_export_writes_each_format(
 
 
 def test_export_bad_suffix_and_empty_graph_are_one_line(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, qapp: object
 ) -> None:
     code, _, err = run(capsys, "export", str(SAMPLES / "mlp.py"), "-o", str(tmp_path / "g.bmp"))
     assert code == 2 and len(err.strip().splitlines()) == 1

@@ -24,7 +24,7 @@ def _scale(layout) -> float:  # type: ignore[no-untyped-def]
     return min(SLIDE_SIZE[0] / w, SLIDE_SIZE[1] / h)
 
 
-def test_tall_model_is_folded_to_fit_a_slide() -> None:
+def test_tall_model_is_folded_to_fit_a_slide(qapp: object) -> None:
     model = nn.Sequential(*(nn.Sequential(*(Block() for _ in range(10))) for _ in range(3)))
     snap = graphviewer.capture(model, torch.randn(2, 8), stats=False)
     fitted = layout_for_export(snap)
@@ -34,7 +34,7 @@ def test_tall_model_is_folded_to_fit_a_slide() -> None:
     assert len(fitted.items) < len(expanded.items)
 
 
-def test_small_model_keeps_its_first_view() -> None:
+def test_small_model_keeps_its_first_view(qapp: object) -> None:
     model = nn.Sequential(Block(), Block())
     snap = graphviewer.capture(model, torch.randn(2, 8), stats=False)
     assert layout_for_export(snap).items == layout_for_export(snap, depth=99).items
