@@ -10,26 +10,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
 from graphviewer.core.categories import CATEGORY_LABELS
 from graphviewer.render.scene import CATEGORIES, MODULE, NODE_RADIUS, GraphScene, ViewState
-from graphviewer.render.text import FONT_FAMILY
+from graphviewer.render.text import label_font
 
 MARGIN = 32.0
 TITLE_PX, SUBTITLE_PX, LEGEND_PX = 22, 13, 13
 SWATCH = 14.0
 LEGEND_GAP = 28.0  # between the graph and a legend column, or the title and a legend row
 MODE_WORDS = {"train": "train mode", "eval": "eval mode", "no_grad": "eval mode, no_grad"}
-
-
-def _font(px: int, *, bold: bool = False) -> QFont:
-    font = QFont(FONT_FAMILY)
-    font.setStyleHint(QFont.StyleHint.SansSerif)
-    font.setPixelSize(px)
-    font.setBold(bold)
-    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
-    return font
 
 
 def default_title(scene: GraphScene) -> str:
@@ -93,7 +84,7 @@ def compose(
     sub = subtitle(scene) if title else None
     if title:
         title_h = TITLE_PX * 1.3 + SUBTITLE_PX * 1.5
-    metrics = QFontMetricsF(_font(LEGEND_PX))
+    metrics = QFontMetricsF(label_font(LEGEND_PX))
     entry_w = max((metrics.horizontalAdvance(e[0]) for e in entries), default=0.0) + SWATCH + 20
     row_h = max(SWATCH, metrics.height()) + 8
     gw, gh = source.width(), source.height()
@@ -113,7 +104,7 @@ def compose(
         width = max(gw, columns * entry_w if entries else 0.0) + 2 * margin
         height = graph_at.y() + gh + margin
     if title:
-        tw = QFontMetricsF(_font(TITLE_PX, bold=True)).horizontalAdvance(title)
+        tw = QFontMetricsF(label_font(TITLE_PX, bold=True)).horizontalAdvance(title)
         width = max(width, tw + 2 * margin)
     return Page(width, height, source, graph_at, title, sub, entries, legend_at, columns)
 
@@ -139,11 +130,11 @@ def paint_page(
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
     if page.title:
         painter.setPen(theme.text)
-        painter.setFont(_font(TITLE_PX, bold=True))
+        painter.setFont(label_font(TITLE_PX, bold=True))
         painter.drawText(QPointF(MARGIN, MARGIN + TITLE_PX), page.title)
         if page.subtitle:
             painter.setPen(theme.muted_text)
-            painter.setFont(_font(SUBTITLE_PX))
+            painter.setFont(label_font(SUBTITLE_PX))
             painter.drawText(
                 QPointF(MARGIN, MARGIN + TITLE_PX * 1.3 + SUBTITLE_PX * 1.2), page.subtitle
             )
@@ -168,7 +159,7 @@ def _paint_legend(painter: QPainter, page: Page, scene: GraphScene) -> None:
     if not page.legend:
         return
     theme = scene.theme
-    font = _font(LEGEND_PX)
+    font = label_font(LEGEND_PX)
     metrics = QFontMetricsF(font)
     entry_w = max(metrics.horizontalAdvance(e[0]) for e in page.legend) + SWATCH + 20
     row_h = max(SWATCH, metrics.height()) + 8

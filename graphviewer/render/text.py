@@ -21,7 +21,8 @@ SMALL_FONT_PX = 10  # stubs, edge shapes
 GROUP_FONT_PX = 11
 
 
-def _font(pixel_size: int, *, bold: bool = False) -> QFont:
+def label_font(pixel_size: int, *, bold: bool = False) -> QFont:
+    """The one font recipe for every text drawn (labels, titles, legend), at `pixel_size`."""
     font = QFont(FONT_FAMILY)
     font.setStyleHint(QFont.StyleHint.SansSerif)
     font.setPixelSize(pixel_size)
@@ -34,17 +35,17 @@ def _font(pixel_size: int, *, bold: bool = False) -> QFont:
 
 def node_font() -> QFont:
     """The font of node labels (screen and export); sizes are in scene units."""
-    return _font(NODE_FONT_PX)
+    return label_font(NODE_FONT_PX)
 
 
 def small_font() -> QFont:
     """The font of stub labels and edge shape labels."""
-    return _font(SMALL_FONT_PX)
+    return label_font(SMALL_FONT_PX)
 
 
 def group_font() -> QFont:
     """The font of module group titles."""
-    return _font(GROUP_FONT_PX, bold=True)
+    return label_font(GROUP_FONT_PX, bold=True)
 
 
 def text_measurer(font: QFont | None = None) -> Callable[[str], tuple[float, float]]:
