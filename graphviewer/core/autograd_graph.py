@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import networkx as nx
 import torch
 
+from graphviewer.core.dtypes import dtype_name
 from graphviewer.core.types import GraphNode, NodeKind, SavedTensor, SourceLoc
 
 _ACCUMULATE = "AccumulateGrad"
@@ -171,8 +172,8 @@ def _output_metadata(fn: Any) -> _Meta:
     """(shape, dtype) of each output of the node's forward op (the grads flowing into it)."""
     if type(fn).__name__ == _ACCUMULATE:
         var = fn.variable
-        return [(tuple(var.shape), _dtype(var.dtype))]
-    return [(tuple(m.shape), _dtype(m.dtype)) for m in fn._input_metadata]
+        return [(tuple(var.shape), dtype_name(var.dtype))]
+    return [(tuple(m.shape), dtype_name(m.dtype)) for m in fn._input_metadata]
 
 
 def _describe(
@@ -215,16 +216,6 @@ def _describe(
     )
 
 
-_dtype_names: dict[torch.dtype, str] = {}
-
-
-def _dtype(dtype: torch.dtype) -> str:
-    name = _dtype_names.get(dtype)
-    if name is None:
-        name = _dtype_names[dtype] = str(dtype).removeprefix("torch.")
-    return name
-
-
 def _saved_tensors(fn: Any) -> tuple[SavedTensor, ...]:
     cls = type(fn)
     names = _saved_names_by_class.get(cls)
@@ -262,4 +253,4 @@ def _maybe_tensors(value: Any) -> bool:
 
 
 def _saved(name: str, t: torch.Tensor) -> SavedTensor:
-    return SavedTensor(name, tuple(t.shape), _dtype(t.dtype), t.numel() * t.element_size())
+    return SavedTensor(name, tuple(t.shape), dtype_name(t.dtype), t.numel() * t.element_size())

@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from graphviewer.core.autograd_graph import walk_autograd_graph
+from graphviewer.core.autograd_graph import gc_paused, walk_autograd_graph
 from graphviewer.core.errors import Cancelled, CaptureError
 from graphviewer.core.jobs import CancelToken, Job, Progress, run_job
 from graphviewer.core.recorder import CaptureRecorder, iter_tensors
@@ -99,6 +99,9 @@ def capture_graph(
     start = time.perf_counter()
     with ExitStack() as scope:
         scope.enter_context(_model_preserved(model))
+        # The recorder makes thousands of small acyclic objects (notes, statistics); left on,
+        # the cyclic collector would sweep the whole heap several times during the pass.
+        scope.enter_context(gc_paused())
         scope.enter_context(torch.random.fork_rng(devices=[]))
         torch.manual_seed(0)  # the same dropout masks every time: captures compare
         fixed_mode = not _set_training(model, mode == "train")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -111,10 +111,11 @@ class CaptureRecorder:
         path = self._stack.pop() if self._stack else self._paths.get(id(module), "?")
         if path in self._out_shapes:
             return
-        self._out_shapes[path] = _shapes(output)
-        if self._stats:
-            first = next(iter_tensors(output), None)
-            if first is not None and first.is_floating_point():
+        found = iter_tensors(output)
+        self._out_shapes[path] = tuple(tuple(t.shape) for t in found)
+        if self._stats and found:
+            first = found[0]
+            if first.is_floating_point():
                 key = f"module:{path}"
                 fn = first.grad_fn
                 if fn is not None and self._op_stat_keys.get(fn) == first._version:
@@ -239,22 +240,33 @@ class _OpRecorder(TorchFunctionMode):
         return out
 
 
-def iter_tensors(value: Any, depth: int = 0) -> Iterator[torch.Tensor]:
-    """Every tensor in a nested value: tuples, lists, dicts, dataclasses (model outputs)."""
-    if depth > 8:
-        return
+def iter_tensors(value: Any) -> list[torch.Tensor]:
+    """Every tensor in a nested value: tuples, lists, dicts, dataclasses (model outputs).
+
+    A list, not a generator: it runs for every torch call of a forward, and most values are a
+    tensor or a flat tuple of them."""
     if isinstance(value, torch.Tensor):
-        yield value
-    elif isinstance(value, Mapping):
-        for v in value.values():
-            yield from iter_tensors(v, depth + 1)
+        return [value]
+    found: list[torch.Tensor] = []
+    _collect(value, found, 0)
+    return found
+
+
+def _collect(value: Any, found: list[torch.Tensor], depth: int) -> None:
+    if isinstance(value, torch.Tensor):
+        found.append(value)
+    elif depth > 8 or value is None or isinstance(value, (bool, int, float, str)):
+        return
     elif isinstance(value, (tuple, list)):
         for v in value:
-            yield from iter_tensors(v, depth + 1)
+            _collect(v, found, depth + 1)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            _collect(v, found, depth + 1)
     elif hasattr(value, "__dataclass_fields__"):
         for name in value.__dataclass_fields__:
-            yield from iter_tensors(getattr(value, name, None), depth + 1)
+            _collect(getattr(value, name, None), found, depth + 1)
 
 
 def _shapes(value: Any) -> tuple[tuple[int, ...], ...]:
-    return tuple(tuple(int(s) for s in t.shape) for t in iter_tensors(value))
+    return tuple(tuple(t.shape) for t in iter_tensors(value))

@@ -39,6 +39,7 @@ class UserCodeFilter:
     def __init__(self, source_files: Collection[str | Path] = ()) -> None:
         self._files = {str(Path(f).resolve()) for f in source_files}
         self._cache: dict[str, bool] = {}
+        self._by_code: dict[types.CodeType, bool] = {}  # the same verdicts, one lookup a frame
 
     def is_user_file(self, filename: str) -> bool:
         known = self._cache.get(filename)
@@ -57,9 +58,13 @@ class UserCodeFilter:
 
     def frame_location(self, frame: types.FrameType | None) -> SourceLoc | None:
         """The innermost user frame at or above `frame`, as a `SourceLoc`."""
+        by_code = self._by_code
         while frame is not None:
             code = frame.f_code
-            if self.is_user_file(code.co_filename):
+            verdict = by_code.get(code)
+            if verdict is None:
+                verdict = by_code[code] = self.is_user_file(code.co_filename)
+            if verdict:
                 return _loc(code.co_filename, frame.f_lineno, code.co_name)
             frame = frame.f_back
         return None

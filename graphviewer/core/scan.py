@@ -1,0 +1,220 @@
+"""One pass over an activation's memory: the compiled kernel behind `core.stats`.
+
+A forward pass makes hundreds of activations, some of many megabytes, and capture may cost only
+a fraction of the forward itself. Separate reductions (min/max, sum, sum of squares, zero count,
+per-unit activity) would read each activation five or more times; this kernel reads it once,
+with vectorised loops, and a second time only over the few values a histogram samples.
+
+- Sums are float64, shifted by one of the values, so mean and variance stay exact to ~1e-12
+  even when the mean dwarfs the spread.
+- Minimum and maximum are taken over the values' bits as ordered integers (a float's sign and
+  magnitude bits, mapped so that integer order is float order): integer min/max reductions
+  vectorise where floating-point ones do not.
+- NaN and ±Inf make the sums non-finite; only then a slower exact pass counts them and redoes
+  the sums and extremes over the finite values.
+
+The fast-math flags allow reassociation (vectorised sums) but not "no NaNs / no Infs", so NaN
+and Inf keep their meaning in every comparison.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+from numba import njit
+
+_FASTMATH = {"reassoc", "nsz", "contract", "arcp"}
+
+
+class Scan(NamedTuple):
+    """What `summarize` measured over one activation."""
+
+    finite: int  # values that are neither NaN nor ±Inf
+    mean: float
+    std: float  # population standard deviation
+    min: float
+    max: float
+    zeros: int
+    nan: int
+    inf: int
+    dead_units: int
+    hist_counts: np.ndarray  # int64
+    hist_edges: np.ndarray  # float64, bins + 1
+    hist_total: int  # finite values the histogram counted
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def _ordered(b: Any, sign_shift: Any, mask: Any) -> Any:
+    # a float's bits → an integer with the same order: negative floats flip their magnitude bits.
+    # The ufuncs keep int32 as int32 (operators would widen it to int64, half the vector width).
+    return np.bitwise_xor(b, np.bitwise_and(np.right_shift(b, sign_shift), mask))
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def _fast_pass(
+    x: Any, keys: Any, sign_shift: Any, mask: Any, shift: float, nonzero: Any
+) -> tuple[float, float, int, Any, Any]:
+    """Shifted sum and sum of squares, zero count, extreme keys and non-zeros per unit, of an
+    (outer, units, inner) array. Units along the last axis (inner == 1) vectorise over units."""
+    outer, units, inner = x.shape
+    s = 0.0
+    q = 0.0
+    zeros = 0
+    kmin = _ordered(keys[0, 0, 0], sign_shift, mask)
+    kmax = kmin
+    if inner == 1:
+        for a in range(outer):
+            for u in range(units):
+                v = x[a, u, 0]
+                d = np.float64(v) - shift
+                s += d
+                q += d * d
+                z = v == 0
+                zeros += z
+                nonzero[u] += not z
+                k = _ordered(keys[a, u, 0], sign_shift, mask)
+                kmin = min(kmin, k)
+                kmax = max(kmax, k)
+    else:
+        for a in range(outer):
+            for u in range(units):
+                row_zeros = 0
+                for i in range(inner):
+                    v = x[a, u, i]
+                    d = np.float64(v) - shift
+                    s += d
+                    q += d * d
+                    row_zeros += v == 0
+                    k = _ordered(keys[a, u, i], sign_shift, mask)
+                    kmin = min(kmin, k)
+                    kmax = max(kmax, k)
+                zeros += row_zeros
+                nonzero[u] += inner - row_zeros
+    return s, q, zeros, kmin, kmax
+
+
+@njit(nogil=True, cache=True)
+def _finite_pass(flat: Any) -> tuple[int, int, int, float, float, float, float]:
+    """NaN and Inf counts, then count, sum, sum of squares and extremes of the finite values."""
+    nan = 0
+    inf = 0
+    n = 0
+    shift = 0.0
+    lo = math.inf
+    hi = -math.inf
+    s = 0.0
+    q = 0.0
+    for i in range(flat.size):
+        v = np.float64(flat[i])
+        if math.isnan(v):
+            nan += 1
+        elif math.isinf(v):
+            inf += 1
+        else:
+            if n == 0:
+                shift = v
+            n += 1
+            d = v - shift
+            s += d
+            q += d * d
+            lo = min(lo, v)
+            hi = max(hi, v)
+    return nan, inf, n, shift + s / max(n, 1), q - s * s / max(n, 1), lo, hi
+
+
+@njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def _histogram(flat: Any, step: int, run: int, lo: float, top: float, counts: Any) -> int:
+    """Count the finite values of runs of `run` values starting every `step` values into equal
+    bins over [lo, top] (the top in the last bin); return how many were counted."""
+    bins = counts.size
+    scale = bins / (top - lo)
+    total = 0
+    for start in range(0, flat.size, step):
+        for i in range(start, min(start + run, flat.size)):
+            v = np.float64(flat[i])
+            if math.isfinite(v):
+                b = int((v - lo) * scale)
+                counts[min(max(b, 0), bins - 1)] += 1
+                total += 1
+    return total
+
+
+@njit(nogil=True, cache=True)
+def _from_key(x: Any, keys: Any, sign_shift: Any, mask: Any, key: Any) -> float:
+    """The value whose ordered key is `key` (the inverse of `_ordered`)."""
+    bits = np.empty(1, keys.dtype)
+    bits[0] = _ordered(key, sign_shift, mask)  # the mapping is its own inverse
+    return np.float64(bits.view(x.dtype)[0])
+
+
+@njit(nogil=True, cache=True)
+def _scan(
+    x: Any,
+    keys: Any,
+    sign_shift: Any,
+    mask: Any,
+    bins: int,
+    step: int,
+    run: int,
+    count_dead: bool,
+) -> Any:
+    flat = x.reshape(-1)
+    first = np.float64(flat[0])
+    shift = first if math.isfinite(first) else 0.0
+    nonzero = np.zeros(x.shape[1], dtype=np.int64)
+    s, q, zeros, kmin, kmax = _fast_pass(x, keys, sign_shift, mask, shift, nonzero)
+    n = flat.size
+    nan = 0
+    inf = 0
+    if math.isfinite(s) and math.isfinite(q):
+        lo = _from_key(x, keys, sign_shift, mask, kmin)
+        hi = _from_key(x, keys, sign_shift, mask, kmax)
+        mean = shift + s / n
+        spread = q - s * s / n
+    else:
+        nan, inf, n, mean, spread, lo, hi = _finite_pass(flat)
+    counts = np.zeros(bins, dtype=np.int64)
+    edges = np.zeros(bins + 1)
+    total = 0
+    if n:
+        top = hi if hi > lo else lo + 1.0
+        total = _histogram(flat, step, run, lo, top, counts)
+        for i in range(bins):
+            edges[i] = lo + (top - lo) * (i / bins)
+        edges[bins] = top
+    else:
+        mean = spread = lo = hi = math.nan
+    dead = 0
+    if count_dead:
+        for u in range(nonzero.size):
+            dead += nonzero[u] == 0
+    std = math.sqrt(max(spread, 0.0) / n) if n else math.nan
+    return n, mean, std, lo, hi, zeros, nan, inf, dead, counts, edges, total
+
+
+_KEY_TYPES = {
+    np.dtype(np.float32): (np.int32, np.int32(31), np.int32(0x7FFFFFFF)),
+    np.dtype(np.float64): (np.int64, np.int64(63), np.int64(0x7FFFFFFFFFFFFFFF)),
+}
+
+
+def summarize(values: np.ndarray, units_axis: int | None, bins: int, step: int, run: int) -> Scan:
+    """Measure a C-contiguous float32/float64 array of at least one value.
+
+    `units_axis` is the axis that holds units (features, channels) for the dead-unit count, or
+    None. The histogram counts runs of `run` consecutive values every `step` values
+    (`step == run`: every value).
+    """
+    if units_axis is None:
+        shaped = values.reshape(1, 1, values.size)
+    else:
+        units = values.shape[units_axis]
+        outer = math.prod(values.shape[:units_axis])
+        shaped = values.reshape(outer, units, values.size // (outer * units))
+    bits, sign_shift, mask = _KEY_TYPES[values.dtype]
+    got = _scan(
+        shaped, shaped.view(bits), sign_shift, mask, bins, step, run, units_axis is not None
+    )
+    return Scan(*got)
