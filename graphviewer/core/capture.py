@@ -18,8 +18,9 @@ from typing import Any
 
 import torch
 
-from graphviewer.core.autograd_graph import gc_paused, walk_autograd_graph
+from graphviewer.core.autograd_graph import walk_autograd_graph
 from graphviewer.core.errors import Cancelled, CaptureError
+from graphviewer.core.gc_pause import gc_paused
 from graphviewer.core.jobs import CancelToken, Job, Progress, run_job
 from graphviewer.core.recorder import CaptureRecorder, iter_tensors
 from graphviewer.core.types import GraphSnapshot, Mode, ModelSpec, Warning_

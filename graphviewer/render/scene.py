@@ -58,8 +58,11 @@ class GraphScene:
         self.snapshot, self.layout, self.theme = snapshot, layout, theme
         boxes = layout.boxes.reshape(-1, 4).astype(np.float64)
         self._boxes = boxes
+        self._box_rows: list[list[float]] = boxes.tolist()  # per-item loops read Python floats
         self._x1, self._y1 = boxes[:, 0] + boxes[:, 2], boxes[:, 1] + boxes[:, 3]
         self._gboxes = layout.group_boxes.reshape(-1, 4).astype(np.float64)
+        self._gbox_rows: list[list[float]] = self._gboxes.tolist()
+        self._group_texts: dict[int, str] = {}
         self._stub = np.asarray(layout.is_stub, dtype=bool)
         graph = snapshot.graph
         cat = np.empty(len(layout.items), dtype=np.int32)
@@ -70,6 +73,7 @@ class GraphScene:
                 else MODULE
             )
         self._cat = cat
+        self._cat_list: list[int] = cat.tolist()
         self._index: dict[str, int] = {}
         for k, item in enumerate(layout.items):
             if item not in self._index or not self._stub[k]:
@@ -233,23 +237,29 @@ class GraphScene:
         theme, lay = self.theme, self.layout
         painter.setPen(self._pen(theme.group_border, 1.0, scale))
         fills = theme.group_fill
-        for g in which:  # outermost first: inner boxes paint over their parents
-            depth = int(lay.group_depths[g])
-            painter.setBrush(fills[min(depth, len(fills) - 1)])
-            painter.drawRoundedRect(QRectF(*self._gboxes[g]), GROUP_RADIUS, GROUP_RADIUS)
+        rows, depths = self._gbox_rows, lay.group_depths
+        which_list = which.tolist()
+        for g in which_list:  # outermost first: inner boxes paint over their parents
+            painter.setBrush(fills[min(int(depths[g]), len(fills) - 1)])
+            painter.drawRoundedRect(QRectF(*rows[g]), GROUP_RADIUS, GROUP_RADIUS)
         font = self._fonts[2]
         if font.pixelSize() * scale < self._min_text:
             return
         painter.setFont(font)
         painter.setPen(theme.muted_text)
         metrics = QFontMetricsF(font)
-        for g in which:
-            path = lay.group_paths[g]
-            x, y, w, _h = self._gboxes[g]
-            text = group_text(self.snapshot.modules.get(path), path)
-            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(w - 12, 1))
-            rect = QRectF(x + 6, y + 2, max(w - 12, 1), font.pixelSize() * 1.5)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        for g in which_list:
+            x, y, w, _h = rows[g]
+            text = self._group_texts.get(g)
+            if text is None:
+                path = lay.group_paths[g]
+                text = group_text(self.snapshot.modules.get(path), path)
+                text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(w - 12, 1))
+                self._group_texts[g] = text
+            painter.drawText(
+                QRectF(x + 6, y + 2, max(w - 12, 1), font.pixelSize() * 1.5), left, text
+            )
 
     def _cached(self, key: tuple[object, ...], everything: bool, build) -> QPainterPath:  # type: ignore[no-untyped-def]
         """`build()`, kept for the next full frame when this frame shows everything."""
@@ -342,14 +352,15 @@ class GraphScene:
         theme = self.theme
         painter.setBrush(theme.background)
         painter.setPen(self._pen(theme.collapsed_border, 2.0, scale))
-        for k in which:
-            painter.drawRoundedRect(QRectF(*self._boxes[k]), NODE_RADIUS, NODE_RADIUS)
+        rows = [self._box_rows[k] for k in which.tolist()]
+        for box in rows:
+            painter.drawRoundedRect(QRectF(*box), NODE_RADIUS, NODE_RADIUS)
         if scale < 0.4 and not self._min_text < MIN_TEXT_PX:
             return
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(self._pen(theme.group_border, 1.0, scale))
-        for k in which:
-            rect = QRectF(*self._boxes[k]).adjusted(3, 3, -3, -3)
+        for box in rows:
+            rect = QRectF(*box).adjusted(3, 3, -3, -3)
             painter.drawRoundedRect(rect, NODE_RADIUS - 1, NODE_RADIUS - 1)
 
     def _label(self, k: int) -> str:
@@ -365,26 +376,27 @@ class GraphScene:
         center = Qt.AlignmentFlag.AlignCenter
         text_of = {c: theme.text_on(theme.fill_of(cat)) for c, cat in enumerate(CATEGORIES)}
         text_of[MODULE] = theme.text
+        boxes, cats = self._box_rows, self._cat_list
         for font, stub in ((node, False), (small, True)):
             if font.pixelSize() * scale < self._min_text:
                 continue
             painter.setFont(font)
             current = None
-            for k in which[self._stub[which] == stub]:
-                cat = int(self._cat[k])
+            for k in which[self._stub[which] == stub].tolist():
+                cat = cats[k]
                 color = text_of[cat]
                 if color is not current:
                     painter.setPen(color)
                     current = color
                 if cat == MODULE:
-                    self._paint_module_label(painter, int(k), font)
+                    self._paint_module_label(painter, k, font)
                     continue
-                painter.drawText(QRectF(*self._boxes[k]), center, self._label(int(k)))
+                painter.drawText(QRectF(*boxes[k]), center, self._label(k))
 
     def _paint_module_label(self, painter: QPainter, k: int, font: QFont) -> None:
         """A collapsed module's name in bold over its class and shapes (regular)."""
         lines = self._label(k).split("\n")
-        x, y, w, h = self._boxes[k]
+        x, y, w, h = self._box_rows[k]
         line_h = QFontMetricsF(font).height()
         top = y + (h - line_h * len(lines)) / 2
         bold = QFont(font)
@@ -408,18 +420,20 @@ class GraphScene:
     def _paint_edge_labels(self, painter: QPainter, which: np.ndarray) -> None:
         painter.setFont(self._fonts[1])
         painter.setPen(self.theme.muted_text)
+        which = which[np.diff(self._off)[which] >= 2]
+        if not len(which):
+            return
+        first = self._pts[self._off[which]].tolist()
         seen: set[tuple[int, int, str]] = set()
-        for k in which:
-            text = self._edge_label(int(k))
-            a, z = self._off[k], self._off[k + 1]
-            if not text or z - a < 2:
+        for k, (x, y) in zip(which.tolist(), first, strict=True):
+            text = self._edge_label(k)
+            if not text:
                 continue
-            key = (round(self._pts[a][0]), round(self._pts[a][1]), text)
+            key = (round(x), round(y), text)
             if key in seen:  # fan-out: one label per tensor, not one per consumer
                 continue
             seen.add(key)
             # beside the first segment, just under the source: never on top of a box
-            x, y = self._pts[a]
             painter.drawText(QPointF(x + 4, y + SMALL_FONT + 2), text)
 
     def edge_path(self, edges: np.ndarray) -> QPainterPath:

@@ -55,14 +55,20 @@ def layout_for_export(
     first = lay_out(first_view)
     if _fits_slide(first):
         return first
-    shown = max(
-        (info.depth for path, info in snapshot.modules.items() if path not in first_view), default=0
-    )
-    for d in range(shown - 1, -1, -1):
+    # Shallower foldings, deepest first, until one fits: the first view folds everything
+    # below its depth, so only the depths above it are new pictures.
+    deepest = max((info.depth for info in snapshot.modules.values()), default=0)
+    for d in range(_folded_depth(first_view, deepest) - 1, -1, -1):
         candidate = lay_out(frozenset(default_collapsed(snapshot.graph, snapshot.modules, depth=d)))
         if _fits_slide(candidate):
             return candidate
     return first
+
+
+def _folded_depth(collapsed: frozenset[str], deepest: int) -> int:
+    """The depth a `default_collapsed` set folds below (its shallowest module's parent's
+    depth), or `deepest` when it folds nothing."""
+    return min((p.count(".") for p in collapsed), default=deepest)
 
 
 def _fits_slide(layout: Layout) -> bool:

@@ -1,8 +1,6 @@
-"""GraphScene: hit testing on known boxes, level of detail, culling, and paint time."""
+"""GraphScene: hit testing on known boxes, level of detail, culling and batching."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 from PySide6.QtCore import QPointF, QRectF
@@ -20,11 +18,17 @@ class CountingPainter(QPainter):
 
     texts: list[str]
     boxes: int
+    lines: int
 
     def __init__(self, device: QImage) -> None:
         super().__init__(device)
         self.texts = []
         self.boxes = 0
+        self.lines = 0
+
+    def drawLines(self, lines: list[object]) -> None:  # type: ignore[override]
+        self.lines += len(lines)
+        super().drawLines(lines)
 
     def drawText(self, *args: object) -> None:
         self.texts.append(str(args[-1]))
@@ -116,28 +120,26 @@ def test_selection_and_highlight_paint(mlp_snapshot: GraphSnapshot, mlp_layout: 
     assert image.pixelColor(int(x + w / 2), int(y)).name() == selection.name()
 
 
-def test_paint_time_20k_nodes(qapp: object) -> None:
+def test_zoomed_frame_of_20k_nodes_draws_only_what_is_in_view(qapp: object) -> None:
+    """What keeps a frame of a huge graph fast (benchmarks/bench_window.py times it): a zoomed-in
+    frame draws the boxes, labels and edge segments in view, not the other 20,000."""
     snap, layout = synthetic(20_000, columns=100)
     scene = GraphScene(snap, layout, theme_named("light"))
-    image = QImage(1600, 1000, QImage.Format.Format_ARGB32_Premultiplied)
-    zoomed = QRectF(5000, 5000, 1600, 1000)
-
-    def frame(visible: QRectF, scale: float) -> float:
-        painter = QPainter(image)
-        painter.scale(scale, scale)
-        painter.translate(-visible.topLeft())
-        start = time.perf_counter()
-        scene.paint(painter, visible, scale, ViewState())
-        seconds = time.perf_counter() - start
-        painter.end()
-        return seconds
-
-    frame(zoomed, 1.0)
-    best = min(frame(zoomed, 1.0) for _ in range(5))
-    assert best < 0.05  # the benchmark reports the real figure; the goal is 16 ms
-    bounds = scene.bounds
-    full = min(frame(bounds, 1000 / bounds.height()) for _ in range(2))
-    assert full < 1.0
+    view = QRectF(5000, 5000, 800, 600)
+    painter = _paint(scene, view, 1.0, ViewState())
+    x, y, w, h = (layout.boxes[:, i] for i in range(4))
+    margin = 20
+    in_view = int(
+        (
+            (x + w >= view.left() - margin)
+            & (x <= view.right() + margin)
+            & (y + h >= view.top() - margin)
+            & (y <= view.bottom() + margin)
+        ).sum()
+    )
+    assert 0 < painter.boxes <= in_view < 200
+    assert len([t for t in painter.texts if "\n" in t]) == painter.boxes
+    assert 0 < painter.lines < len(layout.edge_src) // 50  # segments of the edges in view
 
 
 def test_stub_of_collapsed_module_draws_the_text_it_was_sized_for(
@@ -241,11 +243,8 @@ def test_marks_are_culled_and_batched(qapp: object) -> None:
         fitted = 800 / bounds.width()
         plain = _paint(scene, bounds, fitted, ViewState()).boxes
         _paint(scene, bounds, fitted, state)  # the first frame builds the boxes and path
-        start = time.perf_counter()
         marked = _paint(scene, bounds, fitted, state).boxes - plain
-        seconds = time.perf_counter() - start
         assert marked <= 300  # one path, not 5,000 rounded rects
-    assert seconds < 0.5
 
 
 @pytest.mark.parametrize("name", ["light", "dark"])

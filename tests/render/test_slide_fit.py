@@ -38,3 +38,13 @@ def test_small_model_keeps_its_first_view(qapp: object) -> None:
     model = nn.Sequential(Block(), Block())
     snap = graphviewer.capture(model, torch.randn(2, 8), stats=False)
     assert layout_for_export(snap).items == layout_for_export(snap, depth=99).items
+
+
+def test_slide_fit_is_the_deepest_folding_that_fits(qapp: object) -> None:
+    model = nn.Sequential(*(nn.Sequential(*(Block() for _ in range(10))) for _ in range(3)))
+    snap = graphviewer.capture(model, torch.randn(2, 8), stats=False)
+    fitted = layout_for_export(snap)
+    depths = [d for d in range(4) if layout_for_export(snap, depth=d).items == fitted.items]
+    assert depths, "the slide view is one of the depth foldings"
+    deeper = layout_for_export(snap, depth=max(depths) + 1)
+    assert _scale(deeper) < SLIDE_MIN_SCALE  # one level more would not fit

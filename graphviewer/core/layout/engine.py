@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from graphviewer.core.gc_pause import gc_paused
 from graphviewer.core.labels import approx_measure, group_label
 from graphviewer.core.layout.blocks import BLOCK, ITEM, build_blocks
 from graphviewer.core.layout.crossings import route_crossings
@@ -34,6 +35,17 @@ def layout_graph(
     reused as they were, and the picture is shifted so the top centre of the module that was
     folded or unfolded stays where it was on screen.
     """
+    with gc_paused():
+        return _layout_graph(graph, modules, collapsed, measure, previous)
+
+
+def _layout_graph(
+    graph: Any,
+    modules: Mapping[str, ModuleInfo],
+    collapsed: Collection[str],
+    measure: Measure | None,
+    previous: Layout | None,
+) -> Layout:
     start = time.perf_counter()
     measure = measure or approx_measure
     collapsed = frozenset(collapsed)
