@@ -41,7 +41,7 @@ class CaptureRecorder:
     ) -> None:
         self._model = model
         self._code = code
-        self._cancel = cancel
+        self.cancel = cancel
         self._report = report
         self._stats = stats
         self._paths: dict[int, str] = {}
@@ -92,7 +92,7 @@ class CaptureRecorder:
     def _on_module_enter(self, module: torch.nn.Module, args: Any, kwargs: Any) -> None:
         if threading.get_ident() != self._thread:
             return
-        if self._cancel.cancelled:
+        if self.cancel.cancelled:
             raise Cancelled()
         path = self._paths.get(id(module), "?")
         self._stack.append(path)
@@ -126,20 +126,26 @@ class CaptureRecorder:
     # -- ops ---------------------------------------------------------------------------------
     def on_op(self, output: Any) -> None:
         """Claim the autograd nodes a torch call just created (called by the function mode)."""
-        module = self._stack[-1] if self._stack else ""
+        note: NodeNote | None = None
         first_new = True
-        source = None
         for t in iter_tensors(output):
             fn = t.grad_fn
             if fn is None or fn in self.notes:
                 continue
-            if source is None:
-                source = self._code.caller_location(skip=2)
-            note = NodeNote(module, source)
+            if note is None:
+                module = self._stack[-1] if self._stack else ""
+                note = NodeNote(module, self._code.caller_location(skip=2))
             self._claim(fn, note)
             if first_new and self._stats and t.is_floating_point():
                 self._measure_op(fn, t)
             first_new = False
+
+    def on_tensor(self, fn: Any, t: torch.Tensor) -> None:
+        """`on_op` for the common case: one tensor out, with a grad_fn not seen before."""
+        module = self._stack[-1] if self._stack else ""
+        self._claim(fn, NodeNote(module, self._code.caller_location(skip=2)))
+        if self._stats and t.is_floating_point():
+            self._measure_op(fn, t)
 
     def _measure_op(self, fn: Any, t: torch.Tensor) -> None:
         """Measure an op's output, or, for a view holding all of its base's values (view,
@@ -170,10 +176,6 @@ class CaptureRecorder:
             self._calls[""] = 1
             self._in_shapes[""] = _shapes(args)
             self._out_shapes[""] = _shapes(output)
-
-    def check_cancel(self) -> None:
-        if self._cancel.cancelled:
-            raise Cancelled()
 
     # -- results -----------------------------------------------------------------------------
     def module_infos(self) -> dict[str, ModuleInfo]:
@@ -233,10 +235,16 @@ class _OpRecorder(TorchFunctionMode):
         args: tuple[Any, ...] = (),
         kwargs: Mapping[str, Any] | None = None,
     ) -> Any:
-        self._recorder.check_cancel()
-        out = func(*args, **(kwargs or {}))
-        if torch.is_grad_enabled() and isinstance(out, (torch.Tensor, tuple, list)):
-            self._recorder.on_op(out)
+        recorder = self._recorder
+        if recorder.cancel.cancelled:
+            raise Cancelled()
+        out = func(*args, **kwargs) if kwargs else func(*args)
+        if isinstance(out, torch.Tensor):
+            fn = out.grad_fn  # None under no_grad
+            if fn is not None and fn not in recorder.notes:
+                recorder.on_tensor(fn, out)
+        elif isinstance(out, (tuple, list)) and torch.is_grad_enabled():
+            recorder.on_op(out)
         return out
 
 
