@@ -20,12 +20,28 @@ and Inf keep their meaning in every comparison.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
 
 _FASTMATH = {"reassoc", "nsz", "contract", "arcp"}
+
+
+def _kernel(fastmath: bool | set[str] = False) -> Callable[[Callable[..., Any]], Any]:
+    """numba's `njit`, GIL released, compiled code cached on disk (beside this file or in the
+    user's cache folder) so that only the first run on a machine compiles. Where there is no
+    writable place for the cache (a read-only install and no home folder), each process
+    compiles the kernels again instead of failing."""
+
+    def wrap(fn: Callable[..., Any]) -> Any:
+        try:
+            return njit(nogil=True, cache=True, fastmath=fastmath)(fn)
+        except RuntimeError:  # "cannot cache function …: no locator available"
+            return njit(nogil=True, cache=False, fastmath=fastmath)(fn)
+
+    return wrap
 
 
 class Scan(NamedTuple):
@@ -45,14 +61,14 @@ class Scan(NamedTuple):
     hist_total: int  # finite values the histogram counted
 
 
-@njit(nogil=True, cache=True, fastmath=_FASTMATH)
+@_kernel(fastmath=_FASTMATH)
 def _ordered(b: Any, sign_shift: Any, mask: Any) -> Any:
     # a float's bits → an integer with the same order: negative floats flip their magnitude bits.
     # The ufuncs keep int32 as int32 (operators would widen it to int64, half the vector width).
     return np.bitwise_xor(b, np.bitwise_and(np.right_shift(b, sign_shift), mask))
 
 
-@njit(nogil=True, cache=True, fastmath=_FASTMATH)
+@_kernel(fastmath=_FASTMATH)
 def _fast_pass(
     x: Any, keys: Any, sign_shift: Any, mask: Any, shift: float, nonzero: Any
 ) -> tuple[float, float, int, Any, Any]:
@@ -95,7 +111,7 @@ def _fast_pass(
     return s, q, zeros, kmin, kmax
 
 
-@njit(nogil=True, cache=True)
+@_kernel()
 def _finite_pass(flat: Any) -> tuple[int, int, int, float, float, float, float]:
     """NaN and Inf counts, then count, sum, sum of squares and extremes of the finite values."""
     nan = 0
@@ -124,7 +140,7 @@ def _finite_pass(flat: Any) -> tuple[int, int, int, float, float, float, float]:
     return nan, inf, n, shift + s / max(n, 1), q - s * s / max(n, 1), lo, hi
 
 
-@njit(nogil=True, cache=True, fastmath=_FASTMATH)
+@_kernel(fastmath=_FASTMATH)
 def _histogram(flat: Any, step: int, run: int, lo: float, top: float, counts: Any) -> int:
     """Count the finite values of runs of `run` values starting every `step` values into equal
     bins over [lo, top] (the top in the last bin); return how many were counted."""
@@ -141,7 +157,7 @@ def _histogram(flat: Any, step: int, run: int, lo: float, top: float, counts: An
     return total
 
 
-@njit(nogil=True, cache=True)
+@_kernel()
 def _from_key(x: Any, keys: Any, sign_shift: Any, mask: Any, key: Any) -> float:
     """The value whose ordered key is `key` (the inverse of `_ordered`)."""
     bits = np.empty(1, keys.dtype)
@@ -149,7 +165,7 @@ def _from_key(x: Any, keys: Any, sign_shift: Any, mask: Any, key: Any) -> float:
     return np.float64(bits.view(x.dtype)[0])
 
 
-@njit(nogil=True, cache=True)
+@_kernel()
 def _scan(
     x: Any,
     keys: Any,

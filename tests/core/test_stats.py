@@ -111,3 +111,22 @@ def test_sample_runs_walk_every_column() -> None:
     columns = {(i + j) % 768 for i in starts for j in range(run)}
     assert len(columns) == 768  # and together they take every column
     assert sample_runs(100, (10, 10))[0] == sample_runs(100, (10, 10))[1]  # every value
+
+
+def test_kernels_compile_where_no_cache_can_be_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only install with no home folder: numba refuses `cache=True` at import."""
+    from graphviewer.core import scan
+
+    real = scan.njit
+
+    def refusing(**options: object) -> object:
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'x'")
+        return real(**options)
+
+    monkeypatch.setattr(scan, "njit", refusing)
+
+    def double(x: int) -> int:
+        return x * 2
+
+    assert scan._kernel()(double)(21) == 42
