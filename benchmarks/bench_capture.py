@@ -23,6 +23,7 @@ import models
 
 from graphviewer.core.autograd_graph import walk_autograd_graph
 from graphviewer.core.capture import capture_graph, live_spec
+from graphviewer.core.gc_pause import settle_loaded
 from graphviewer.core.jobs import drive
 
 
@@ -39,6 +40,7 @@ def _best(fn: Callable[[], object], repeat: int) -> float:
 def bench_capture(name: str, model: torch.nn.Module, inputs: object, repeat: int) -> None:
     spec = live_spec(model, inputs)
     model.train()
+    settle_loaded(collect=True)  # as the window and the CLI do after a load
     args, kwargs = spec.args, dict(spec.kwargs)
 
     def plain() -> None:

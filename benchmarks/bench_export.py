@@ -116,8 +116,11 @@ def bench_models(names: list[str], timeout: float, skip_dot: bool, repeat: int) 
         "draws (the deepest folding that fits a 16:9 slide); 'expanded' is every node,\n"
         "the picture torchviz draws. End to end adds capture, or torchviz's forward."
     )
+    from graphviewer.core.gc_pause import settle_loaded
+
     for name in names:
         spec = load(name)
+        settle_loaded(collect=True)  # as `graphviewer export` and the window do after a load
         snapshot, _ = capture(spec)  # warm-up: first forward, imports, kernels
         ours(spec, snapshot, expand_all=False)
         caps = [capture(spec) for _ in range(min(repeat, 3))]

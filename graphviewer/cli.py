@@ -160,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def load_and_capture(args: argparse.Namespace) -> Any:
     """Open `args.file` and capture one forward pass in `args.mode` (shared by the commands)."""
     from graphviewer.core.capture import capture_graph
+    from graphviewer.core.gc_pause import settle_loaded
     from graphviewer.core.jobs import run_job
     from graphviewer.core.model_file import load_model_file
 
@@ -173,6 +174,7 @@ def load_and_capture(args: argparse.Namespace) -> Any:
         input_dtype=args.input_dtype,
         stdout=sys.stderr,
     )
+    settle_loaded(collect=False)  # a one-shot process: no full collection sweeps the model
     return run_job(capture_graph(spec, args.mode))
 
 

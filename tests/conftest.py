@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+@pytest.fixture(autouse=True)
+def _gc_unfrozen() -> Iterator[None]:
+    """What a test's CLI run or window open froze (`gc_pause.settle_loaded`) goes back to the
+    collector: the next test starts with an ordinary heap."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)

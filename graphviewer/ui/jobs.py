@@ -61,6 +61,7 @@ def open_model(
 ) -> Job[OpenedGraph]:
     """Load the file (unless the request holds a live spec), capture one pass, lay it out."""
     from graphviewer.core.capture import capture_graph
+    from graphviewer.core.gc_pause import settle_loaded
     from graphviewer.core.model_file import load_model_file
 
     timings: dict[str, float] = {}
@@ -76,6 +77,9 @@ def open_model(
             cancel=cancel,
             stdout=io.StringIO(),  # the script's prints land in spec.log, not on a terminal
         )
+        # The previous model's cycles are collected, the new one kept out of full sweeps:
+        # a sweep of a big model's objects would stall a frame for 200+ ms at random.
+        settle_loaded(collect=True)
         timings["load"] = time.perf_counter() - start
     cancel.raise_if_cancelled()
     snapshot = yield from capture_graph(spec, request.mode, cancel=cancel, report=report)
