@@ -56,6 +56,7 @@ class CaptureRecorder:
         self._op_stat_keys: dict[Any, int] = {}  # grad_fn -> version of the tensor measured
         self._module_alias: dict[str, Any] = {}  # "module:path" -> grad_fn whose stats it shares
         self._view_alias: dict[Any, tuple[Any, tuple[int, ...]]] = {}  # view fn -> (base fn, shape)
+        self._footprints: dict[tuple[Any, ...], tuple[Any, Any, int]] = {}  # -> fn, root, version
         self._handles: list[Any] = []
         self._hookless: set[str] = set()  # module paths no hook could be put on
         self._mode: _OpRecorder | None = None
@@ -148,16 +149,23 @@ class CaptureRecorder:
             self._measure_op(fn, t)
 
     def _measure_op(self, fn: Any, t: torch.Tensor) -> None:
-        """Measure an op's output, or, for a view holding all of its base's values (view,
-        reshape, transpose, t), share the base's measurement instead of repeating it."""
-        base = t._base
-        if base is not None and base.numel() == t.numel():
-            base_fn = base.grad_fn
-            if base_fn is not None and self._op_stat_keys.get(base_fn) == base._version:
-                self._view_alias[fn] = (base_fn, tuple(t.shape))
+        """Measure an op's output or, when it holds exactly the values of an output measured
+        before (a view, reshape, transpose or permute of it, unchanged since), share that
+        measurement instead of repeating it."""
+        where = footprint(t)
+        # The root tensor's node (kept alive in `notes`) tells the same memory from a new
+        # tensor that reuses a freed one's address.
+        root = t._base if t._base is not None else t
+        root_fn = root.grad_fn
+        if where is not None and root_fn is not None:
+            seen = self._footprints.get(where)
+            if seen is not None and seen[1] is root_fn and seen[2] == t._version:
+                self._view_alias[fn] = (seen[0], tuple(t.shape))
                 return
         self._collector.add(fn, t)
         self._op_stat_keys[fn] = t._version
+        if where is not None and root_fn is not None:
+            self._footprints[where] = (fn, root_fn, t._version)
 
     def _claim(self, root: Any, note: NodeNote) -> None:
         stack = [root]
@@ -246,6 +254,24 @@ class _OpRecorder(TorchFunctionMode):
         elif isinstance(out, (tuple, list)) and torch.is_grad_enabled():
             recorder.on_op(out)
         return out
+
+
+def footprint(t: torch.Tensor) -> tuple[Any, ...] | None:
+    """The memory a tensor's values occupy, in a form two views share exactly when they hold the
+    same elements: the first element's address, the dtype, and the dims without size 1 sorted
+    by stride, contiguous runs merged. None for a tensor whose elements overlap (expand)."""
+    dims = sorted(
+        ((st, sz) for sz, st in zip(t.shape, t.stride(), strict=True) if sz != 1), reverse=True
+    )
+    merged: list[tuple[int, int]] = []
+    for st, sz in dims:
+        if st == 0:
+            return None
+        if merged and merged[-1][0] == st * sz:
+            merged[-1] = (st, merged[-1][1] * sz)
+        else:
+            merged.append((st, sz))
+    return (t.data_ptr(), t.dtype, *merged)
 
 
 def iter_tensors(value: Any) -> list[torch.Tensor]:
