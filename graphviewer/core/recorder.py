@@ -152,7 +152,7 @@ class CaptureRecorder:
         """Measure an op's output or, when it holds exactly the values of an output measured
         before (a view, reshape, transpose or permute of it, unchanged since), share that
         measurement instead of repeating it."""
-        where = footprint(t)
+        where = _footprint(t)
         # The root tensor's node (kept alive in `notes`) tells the same memory from a new
         # tensor that reuses a freed one's address.
         root = t._base if t._base is not None else t
@@ -256,7 +256,7 @@ class _OpRecorder(TorchFunctionMode):
         return out
 
 
-def footprint(t: torch.Tensor) -> tuple[Any, ...] | None:
+def _footprint(t: torch.Tensor) -> tuple[Any, ...] | None:
     """The memory a tensor's values occupy, in a form two views share exactly when they hold the
     same elements: the first element's address, the dtype, and the dims without size 1 sorted
     by stride, contiguous runs merged. None for a tensor whose elements overlap (expand)."""
