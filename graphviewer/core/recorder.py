@@ -113,7 +113,7 @@ class CaptureRecorder:
         if path in self._out_shapes:
             return
         found = iter_tensors(output)
-        self._out_shapes[path] = tuple(tuple(t.shape) for t in found)
+        self._out_shapes[path] = _shapes(found)
         if self._stats and found:
             first = found[0]
             if first.is_floating_point():
@@ -128,24 +128,27 @@ class CaptureRecorder:
     def on_op(self, output: Any) -> None:
         """Claim the autograd nodes a torch call just created (called by the function mode)."""
         note: NodeNote | None = None
-        first_new = True
         for t in iter_tensors(output):
             fn = t.grad_fn
             if fn is None or fn in self.notes:
                 continue
+            first_new = note is None
             if note is None:
-                module = self._stack[-1] if self._stack else ""
-                note = NodeNote(module, self._code.caller_location(skip=2))
-            self._claim(fn, note)
-            if first_new and self._stats and t.is_floating_point():
-                self._measure_op(fn, t)
-            first_new = False
+                note = self._note()
+            self._take(fn, t, note, measure=first_new)
 
     def on_tensor(self, fn: Any, t: torch.Tensor) -> None:
         """`on_op` for the common case: one tensor out, with a grad_fn not seen before."""
+        self._take(fn, t, self._note(), measure=True)
+
+    def _note(self) -> NodeNote:
+        # skip=3: _note ← on_op/on_tensor ← the function mode ← the caller of the torch function
         module = self._stack[-1] if self._stack else ""
-        self._claim(fn, NodeNote(module, self._code.caller_location(skip=2)))
-        if self._stats and t.is_floating_point():
+        return NodeNote(module, self._code.caller_location(skip=3))
+
+    def _take(self, fn: Any, t: torch.Tensor, note: NodeNote, *, measure: bool) -> None:
+        self._claim(fn, note)
+        if measure and self._stats and t.is_floating_point():
             self._measure_op(fn, t)
 
     def _measure_op(self, fn: Any, t: torch.Tensor) -> None:

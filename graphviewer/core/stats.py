@@ -2,8 +2,9 @@
 
 Moments, extremes, zeros, NaN/Inf and dead units are exact for every tensor, from one compiled
 pass over its memory (`core.scan`). The histogram is exact up to `HIST_SAMPLE` values; a larger
-tensor's histogram counts an evenly strided sample of them (`ActivationStats.hist_total` says
-how many), which keeps capture within ~1.5× of a plain forward.
+tensor's histogram counts an even sample of them, runs of 16 consecutive values at a stride
+(`ActivationStats.hist_total` says how many), which keeps capture within ~1.5× of a plain
+forward.
 """
 
 from __future__ import annotations
