@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from graphviewer.core.errors import ModelLoadError, NeedsInputError
+from graphviewer.core.errors import ModelLoadError, NeedsInputError, UntrustedFileError
 from graphviewer.core.jobs import CancelToken
 from graphviewer.core.loading import archives, discover
 from graphviewer.core.loading.sniff import KIND_NAMES, image_format, sniff_kind
@@ -33,7 +33,9 @@ _EXPECTED = "expected a .py script, a torch.save file, TorchScript or a .pt2 pro
 _NOT_A_MODEL = {
     "missing": "no such file",
     "directory": "is a directory, not a model file",
+    "special": "is not a regular file (a named pipe, socket or device); save the model to a file",
     "unreadable": "cannot read the file (permission denied?)",
+    "truncated": "is truncated: it stops inside the first bytes of a zip, pickle or image",
     "empty": "the file is empty",
     "notebook": "is a Jupyter notebook; export it as a .py script (File > Save and Export As)",
     "text": f"is a text file, not a model ({_EXPECTED})",
@@ -205,7 +207,7 @@ def _load_archive(
     with user_scope(path, stdout) as scope:
         kwargs: dict[str, Any] | None = None
         if kind == "export":
-            model, args, kwargs = archives.load_exported(path)
+            model, args, kwargs = archives.load_exported(path, request.trust)
         elif kind == "torchscript":
             model = archives.load_torchscript(path)
         else:
@@ -234,6 +236,13 @@ def _archive_inputs(
         return (discover.make_input(request.input_shape, request.input_dtype),), {}
     sibling = path.with_suffix(".py")
     if sibling.is_file():
+        if not request.trust:
+            raise UntrustedFileError(
+                f"its example input comes from {sibling.name} beside it, which runs as Python code",
+                hint=f"pass --trust to run {sibling.name}, or --input-shape "
+                f"{discover.suggest_shape(model)} to use a random input instead",
+            )
+        # The user trusts the archive and the script beside it: run it for example_input().
         namespace = run_user_file(sibling, compile_user_file(sibling), scope)
         scope.module_files.append(sibling.resolve())
         if callable(namespace.get("example_input")):

@@ -14,12 +14,14 @@ MODEL_FILTER = "Models (*.py *.pt *.pth *.pt2 *.bin *.ckpt *.pkl);;All files (*)
 
 
 def ask_trust(parent: QWidget | None, path: Path) -> bool:
-    """Ask whether to open a full pickle, which can run code; True to open it."""
+    """Ask whether to open a file that can run code (see README, Trust model); True to open it."""
     answer = QMessageBox.warning(
         parent,
         "Open a file that can run code?",
-        f"<b>{html.escape(path.name)}</b> is a full pickle (torch.save of a whole model).<br>"
-        "Loading it can run arbitrary code. Open it only if you trust where it came from."
+        f"<b>{html.escape(path.name)}</b> can run code when it is opened: it is a full pickle "
+        "(torch.save of a whole model), a torch.export program that carries code, or an archive "
+        "whose example input comes from a .py file beside it.<br>"
+        "Open it only if you trust where it came from."
         "<br><br>This file can run code — open it?",
         QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel,

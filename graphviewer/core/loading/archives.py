@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import pickle
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +15,16 @@ import torch
 from torch import nn
 
 from graphviewer.core.errors import ModelLoadError, UntrustedFileError
+from graphviewer.core.loading.pt2_check import untrusted_reason
 from graphviewer.core.loading.userscript import UserScope
+
+_log = logging.getLogger(__name__)
 
 
 def refuse_non_model_pickle(path: Path) -> None:
     """Load `path` with `weights_only=True` (safe); raise if it holds data and no model.
 
-    Returns normally when the file is a full pickle that needs `weights_only=False`.
+    Returns normally when the file is a full pickle, which only the full unpickler can load.
     """
     try:
         with warnings.catch_warnings():  # "Detected pickle protocol 4": not the user's concern
@@ -68,7 +73,7 @@ def load_full_pickle(path: Path, trust: bool, scope: UserScope) -> nn.Module:
             hint="pass --trust if you trust it",
         )
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=False)
+        obj = torch.load(path, map_location="cpu", weights_only=False)  # trusted by the user
     except (KeyboardInterrupt, ModelLoadError):
         raise
     except (AttributeError, ModuleNotFoundError, ImportError) as exc:
@@ -120,22 +125,86 @@ def load_torchscript(path: Path) -> nn.Module:
         ) from None
 
 
-def load_exported(path: Path) -> tuple[nn.Module, tuple[Any, ...], dict[str, Any] | None]:
-    """Load a `torch.export` program: its module and its example inputs (None when it has none)."""
-    try:
-        program = torch.export.load(str(path))
-        module = program.module()
-    except (KeyboardInterrupt, ModelLoadError):
-        raise
-    except Exception as exc:
-        raise ModelLoadError(
-            f"cannot load this torch.export program: {_first_line(exc)}", path=path
-        ) from None
+def load_exported(
+    path: Path, trust: bool
+) -> tuple[nn.Module, tuple[Any, ...], dict[str, Any] | None]:
+    """Load a `torch.export` program: its module and its example inputs (None when it has none).
+
+    `torch.export.load` can run code from the file (`pt2_check`); a program that would is
+    loaded only when trusted.
+    """
+    reason = "" if trust else untrusted_reason(path)
+    if reason:
+        raise UntrustedFileError(
+            f"this torch.export program can run code when loaded: {reason}",
+            path=path,
+            hint="pass --trust if you trust it",
+        )
+    with torch_logs_captured() as records:
+        try:
+            program = torch.export.load(str(path))  # trusted or checked by untrusted_reason
+            module = program.module()
+        except (KeyboardInterrupt, ModelLoadError):
+            raise
+        except Exception as exc:
+            raise ModelLoadError(
+                f"cannot load this torch.export program: {_load_failure(exc, records)}", path=path
+            ) from None
     example = program.example_inputs
     if example is None:
         return module, (), None
     args, kwargs = example
     return module, tuple(args), dict(kwargs or {})
+
+
+def _load_failure(exc: BaseException, records: list[logging.LogRecord]) -> str:
+    """What went wrong: torch's error, or the one its logger hid behind "see the warnings"."""
+    text = _first_line(exc)
+    if "warnings above" in text:
+        logged = [r.exc_info[1] for r in records if r.exc_info and r.exc_info[1] is not None]
+        if logged:
+            return f"{type(logged[0]).__name__}: {_first_line(logged[0])}"
+        return "torch could not read the archive (damaged or not written by torch.export.save)"
+    return f"{type(exc).__name__}: {text}" if isinstance(exc, (KeyError, IndexError)) else text
+
+
+@contextlib.contextmanager
+def torch_logs_captured() -> Iterator[list[logging.LogRecord]]:
+    """Keep torch's log records (tracebacks, "--- Logging error ---") off stderr while loading.
+
+    torch's loggers print through their own stderr handlers; they are swapped for one that
+    only collects the records, then restored. The records are passed on at debug level to
+    graphviewer's own logger, unformatted (some of torch's do not format).
+    """
+    records: list[logging.LogRecord] = []
+    keep = _Collect(records)
+    swapped: list[tuple[logging.Logger, list[logging.Handler], bool]] = []
+    loggers = [logging.getLogger("torch")] + [
+        lg
+        for name, lg in list(logging.Logger.manager.loggerDict.items())
+        if name.startswith("torch.") and isinstance(lg, logging.Logger)
+    ]
+    for lg in loggers:
+        if lg.handlers or lg.name == "torch":
+            swapped.append((lg, lg.handlers[:], lg.propagate))
+            lg.handlers = [keep]
+            lg.propagate = False
+    try:
+        yield records
+    finally:
+        for lg, handlers, propagate in swapped:
+            lg.handlers, lg.propagate = handlers, propagate
+        for record in records:
+            _log.debug("torch while loading: %s", record.msg)
+
+
+class _Collect(logging.Handler):
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__(logging.DEBUG)
+        self._records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._records.append(record)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import zipfile
 from pathlib import Path
 
@@ -17,6 +18,10 @@ _IMAGE_MAGIC = {
 
 _LEGACY_MAGIC = b"\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
 
+# The first bytes of every format we know: a file that stops inside one is a truncated file.
+_MAGICS = (*ZIP_MAGIC, *_IMAGE_MAGIC, b"\x80\x02" + _LEGACY_MAGIC)
+_LONGEST_MAGIC = max(len(m) for m in _MAGICS)
+
 # What each kind is called in messages.
 KIND_NAMES = {
     "zip-pickle": "full pickle (torch.save)",
@@ -30,15 +35,22 @@ def sniff_kind(path: str | Path) -> str:
     """What `path` holds, from its content.
 
     One of "python", "zip-pickle", "legacy-pickle", "torchscript", "export" (the formats we
-    load), or "pickle" (pickle.dump, not torch.save), "missing", "directory", "unreadable",
-    "empty", "notebook", "text", "image", "zip" (a zip torch did not write), "corrupt-zip",
-    "unknown".
+    load), or "pickle" (pickle.dump, not torch.save), "missing", "directory", "special" (a
+    named pipe, socket or device: never opened, a pipe would block), "unreadable", "empty",
+    "truncated" (it stops inside a known format's magic bytes), "notebook", "text", "image",
+    "zip" (a zip torch did not write), "corrupt-zip", "unknown".
     """
     p = Path(path)
-    if not p.exists():
+    try:
+        mode = p.stat().st_mode
+    except FileNotFoundError:
         return "missing"
-    if p.is_dir():
+    except OSError:  # a path through a file, a name too long, a loop of links
+        return "unreadable"
+    if stat.S_ISDIR(mode):
         return "directory"
+    if not stat.S_ISREG(mode):
+        return "special"  # opening a named pipe blocks until someone writes to it
     try:
         with p.open("rb") as f:
             head = f.read(8192)
@@ -46,11 +58,13 @@ def sniff_kind(path: str | Path) -> str:
         return "unreadable"
     if not head:
         return "empty"
+    if len(head) < _LONGEST_MAGIC and any(m.startswith(head) and m != head for m in _MAGICS):
+        return "truncated"
     if head.startswith(ZIP_MAGIC):
         return _sniff_zip(p)
     if any(head.startswith(m) for m in _IMAGE_MAGIC):
         return "image"
-    if head[0] == 0x80 and 2 <= head[1] <= 5:
+    if head[0] == 0x80 and len(head) > 1 and 2 <= head[1] <= 5:
         # torch.save's legacy format starts with its magic number, pickled as a long.
         return "legacy-pickle" if _LEGACY_MAGIC in head[:32] else "pickle"
     if not _looks_like_text(head):
