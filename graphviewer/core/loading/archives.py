@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import pickle
+import pickletools
 import re
 import warnings
+import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -72,6 +75,7 @@ def load_full_pickle(path: Path, trust: bool, scope: UserScope) -> nn.Module:
             path=path,
             hint="pass --trust if you trust it",
         )
+    check_pickle_stream(path)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=False)  # trusted by the user
     except (KeyboardInterrupt, ModelLoadError):
@@ -90,6 +94,35 @@ def load_full_pickle(path: Path, trust: bool, scope: UserScope) -> nn.Module:
     if len(modules) == 1:  # {"model": model, "epoch": 3}
         return modules[0]
     raise ModelLoadError(f"this pickle holds a {type(obj).__name__}, not an nn.Module", path=path)
+
+
+def check_pickle_stream(path: Path) -> None:
+    """Refuse a torch.save zip whose `data.pkl` would make the unpickler allocate without bound.
+
+    The C unpickler grows its memo to twice the largest index it is given: one flipped bit in a
+    `LONG_BINPUT` index made a 14 KB file take 40 s and 9.6 GB. A real pickle numbers its memo
+    entries from 0, so no index can exceed the stream's length; lengths past the end are
+    damage too. Scanning the opcodes is pure Python and unpickles nothing.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            name = next((n for n in archive.namelist() if n.rsplit("/", 1)[-1] == "data.pkl"), "")
+            data = archive.read(name) if name else b""
+    except (zipfile.BadZipFile, OSError, zlib.error):
+        return  # not a zip (legacy format) or damaged: torch.load reports it
+    try:
+        for op, arg, pos in pickletools.genops(data):
+            if op.name in _MEMO_OPS and isinstance(arg, int) and arg > len(data):
+                raise ModelLoadError(
+                    f"damaged pickle: memo index {arg:,} at byte {pos} of data.pkl is past its "
+                    f"end ({len(data):,} bytes; a flipped bit?)",
+                    path=path,
+                )
+    except ValueError as exc:  # pickletools: a length past the end, an unknown opcode
+        raise ModelLoadError(f"damaged pickle: {_first_line(exc)}", path=path) from None
+
+
+_MEMO_OPS = frozenset(("PUT", "BINPUT", "LONG_BINPUT", "GET", "BINGET", "LONG_BINGET"))
 
 
 def _missing_class_message(exc: BaseException) -> str:
@@ -207,7 +240,22 @@ class _Collect(logging.Handler):
         self._records.append(record)
 
 
+# The boilerplate torch appends to a reader's error: it says nothing about the file.
+_TORCH_BOILERPLATE = re.compile(
+    r"\s*(This is an internal miniz error\.|\(Could this error message be improved\?).*"
+)
+
+
+# torch's words for a member missing from an archive, said plainly.
+_MISSING_MEMBER = (
+    re.compile(r"PytorchStreamReader failed locating file (\S+?):? file not found\.?"),
+    re.compile(r'Expected hasRecord\("([^"]+)"\) to be true, but got false\.?'),
+)
+
+
 def _first_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    text = lines[0] if lines else type(exc).__name__
+    text = _TORCH_BOILERPLATE.sub("", lines[0]) if lines else type(exc).__name__
+    for pattern in _MISSING_MEMBER:
+        text = pattern.sub(r"the archive has no \1 member (damaged?)", text)
     return text if len(text) <= 300 else text[:297] + "..."

@@ -33,6 +33,7 @@ _ALLOWED_MEMBERS = re.compile(
     r"|models/[^/]+\.json|data/weights/[^/]+|data/constants/[^/]+|data/sample_inputs/[^/]+\.pt"
     r"|extra/[^/]+"
 )
+_PROGRAM = re.compile(r"models/[^/]+\.json")
 _WEIGHTS_CONFIG = re.compile(r"data/weights/(.+)_weights_config\.json")
 _CONSTANTS_CONFIG = re.compile(r"data/constants/(.+)_constants_config\.json")
 _SYMBOL = re.compile(r"[a-z]+[0-9]+")
@@ -82,7 +83,12 @@ class _Archive:
 
     def reason(self) -> str:
         if "archive_format" not in self._names:
-            return "it is a torch.export file of the old format, which torch unpickles unchecked"
+            return (
+                "it has no archive_format member, so torch would read it in the old format, "
+                "which it unpickles unchecked"
+            )
+        if not any(_PROGRAM.fullmatch(name) for name in self._names):
+            raise ModelLoadError("is a damaged torch.export program: it holds no models/*.json")
         for name in self._names:
             if name.startswith("data/aotinductor/"):
                 return "it holds compiled native code (AOTInductor), which runs when loaded"
