@@ -38,7 +38,8 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--trust",
         action="store_true",
-        help="open a full pickle (it can run arbitrary code: only files you trust)",
+        help="open a file that can run code: a full pickle, a .pt2 carrying code, or the .py "
+        "beside an archive (only files you trust; README: Trust model)",
     )
     p.add_argument(
         "--input-shape",
@@ -250,7 +251,7 @@ def _window(argv: list[str]) -> int:
     )
     parser.add_argument("file", nargs="?", help="a model file to open")
     parser.add_argument("--mode", choices=("train", "eval", "no_grad"), default="train")
-    parser.add_argument("--trust", action="store_true", help="open a full pickle without asking")
+    parser.add_argument("--trust", action="store_true", help="open a file that can run code without asking")
     parser.add_argument("--input-shape", type=_shape, metavar="16,20")
     _add_depth_options(parser)
     args = parser.parse_args(argv)
