@@ -251,7 +251,7 @@ def _window(argv: list[str]) -> int:
     )
     parser.add_argument("file", nargs="?", help="a model file to open")
     parser.add_argument("--mode", choices=("train", "eval", "no_grad"), default="train")
-    parser.add_argument("--trust", action="store_true", help="open a file that can run code without asking")
+    parser.add_argument("--trust", action="store_true", help="open files that run code, unasked")
     parser.add_argument("--input-shape", type=_shape, metavar="16,20")
     _add_depth_options(parser)
     args = parser.parse_args(argv)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import pickle
 import pickletools
@@ -12,7 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import torch
 from torch import nn
@@ -97,27 +98,36 @@ def load_full_pickle(path: Path, trust: bool, scope: UserScope) -> nn.Module:
 
 
 def check_pickle_stream(path: Path) -> None:
-    """Refuse a torch.save zip whose `data.pkl` would make the unpickler allocate without bound.
+    """Refuse a torch.save file whose pickle would make the unpickler allocate without bound.
 
     The C unpickler grows its memo to twice the largest index it is given: one flipped bit in a
-    `LONG_BINPUT` index made a 14 KB file take 40 s and 9.6 GB. A real pickle numbers its memo
+    `LONG_BINPUT` index made a 28 KB file take 52 s and 8.7 GB. A real pickle numbers its memo
     entries from 0, so no index can exceed the stream's length; lengths past the end are
     damage too. Scanning the opcodes is pure Python and unpickles nothing.
     """
     try:
-        with zipfile.ZipFile(path) as archive:
-            name = next((n for n in archive.namelist() if n.rsplit("/", 1)[-1] == "data.pkl"), "")
-            data = archive.read(name) if name else b""
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == "data.pkl"]
+                data = archive.read(names[0]) if names else b""
+            _scan_pickles(path, io.BytesIO(data), "data.pkl", len(data), count=1)
+        else:  # the legacy format: five pickles (magic, protocol, sys info, object, keys)
+            with path.open("rb") as f:
+                _scan_pickles(path, f, "the pickle", path.stat().st_size, count=5)
     except (zipfile.BadZipFile, OSError, zlib.error):
-        return  # not a zip (legacy format) or damaged: torch.load reports it
+        return  # damaged in a way torch.load reports itself
+
+
+def _scan_pickles(path: Path, stream: IO[bytes], what: str, size: int, count: int) -> None:
     try:
-        for op, arg, pos in pickletools.genops(data):
-            if op.name in _MEMO_OPS and isinstance(arg, int) and arg > len(data):
-                raise ModelLoadError(
-                    f"damaged pickle: memo index {arg:,} at byte {pos} of data.pkl is past its "
-                    f"end ({len(data):,} bytes; a flipped bit?)",
-                    path=path,
-                )
+        for _ in range(count):
+            for op, arg, pos in pickletools.genops(stream):
+                if op.name in _MEMO_OPS and isinstance(arg, int) and arg > size:
+                    raise ModelLoadError(
+                        f"damaged pickle: memo index {arg:,} at byte {pos} of {what} is past "
+                        f"its end ({size:,} bytes; a flipped bit?)",
+                        path=path,
+                    )
     except ValueError as exc:  # pickletools: a length past the end, an unknown opcode
         raise ModelLoadError(f"damaged pickle: {_first_line(exc)}", path=path) from None
 
