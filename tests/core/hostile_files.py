@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -108,6 +109,23 @@ def pt2_foreign_target(src: Path, dst: Path) -> Path:
         doc["graph_module"]["graph"]["nodes"][0]["target"] = "torch.os.system"
 
     return _edit_program(src, dst, edit)
+
+
+def pt2_duplicate_member(src: Path, dst: Path, marker: Path) -> Path:
+    """A `.pt2` with a hostile copy of its sample inputs first and the real one after.
+
+    Python's zipfile reads the last copy; a reader that takes the first would run the payload.
+    """
+    rewrite_zip(src, dst, lambda name, data: data)
+    with zipfile.ZipFile(src) as z:
+        top = z.namelist()[0].split("/")[0]
+        real = z.read(f"{top}/data/sample_inputs/model.pt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Duplicate name": the point
+        with zipfile.ZipFile(dst, "a", zipfile.ZIP_STORED) as z:
+            z.writestr(f"{top}/data/sample_inputs/model.pt", _pickled(Planted(marker, None)))
+            z.writestr(f"{top}/data/sample_inputs/model.pt", real)
+    return dst
 
 
 def pt2_aoti_member(src: Path, dst: Path) -> Path:

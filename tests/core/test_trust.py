@@ -77,6 +77,17 @@ def test_pt2_with_native_code_or_foreign_call_needs_trust(
         load_model_file(bad)
 
 
+def test_pt2_with_a_member_twice_needs_trust(
+    saved_formats: dict[str, Path], tmp_path: Path
+) -> None:
+    """Two readers of one zip may pick different copies of a name: refuse to guess."""
+    marker = tmp_path / "ran.marker"
+    bad = hostile.pt2_duplicate_member(saved_formats["export"], tmp_path / "dup.pt2", marker)
+    with pytest.raises(UntrustedFileError, match=r"two members named data/sample_inputs/model\.pt"):
+        load_model_file(bad)
+    assert not marker.exists()
+
+
 def test_pt2_saved_the_ordinary_way_needs_no_trust(
     saved_formats: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -74,14 +74,20 @@ class _Archive:
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self._zip = archive
         self._names: dict[str, str] = {}
+        self.duplicate = ""
         for full in archive.namelist():
             if not full.endswith("/"):
-                self._names[full.split("/", 1)[1] if "/" in full else full] = full
+                name = full.split("/", 1)[1] if "/" in full else full
+                if name in self._names:
+                    self.duplicate = name  # zipfile reads the last copy; torch may read another
+                self._names[name] = full
 
     def read(self, name: str) -> bytes:
         return self._zip.read(self._names[name])
 
     def reason(self) -> str:
+        if self.duplicate:
+            return f"it holds two members named {self.duplicate}, and torch may read the other"
         if "archive_format" not in self._names:
             return (
                 "it has no archive_format member, so torch would read it in the old format, "
