@@ -1,9 +1,11 @@
-"""Test-wide setup: offscreen Qt, no hub downloads, and settings that never touch the user's."""
+"""Test-wide setup: offscreen Qt, no hub downloads, private settings, the MLP in every format."""
 
 from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,3 +38,27 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
         QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
     yield
+
+
+@pytest.fixture(scope="session")
+def saved_formats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """samples/make_variants.py's files, by short name, written once in a subprocess.
+
+    Keys: "module" (mlp.py), "full" (torch.save(model)), "sibling" (mlp_full.py), "state_dict",
+    "script" (TorchScript), "export" (.pt2).
+    """
+    out = tmp_path_factory.mktemp("formats")
+    subprocess.run(
+        [sys.executable, str(SAMPLES / "make_variants.py"), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return {
+        "module": out / "mlp.py",
+        "full": out / "mlp_full.pt",
+        "sibling": out / "mlp_full.py",
+        "state_dict": out / "mlp_state_dict.pt",
+        "script": out / "mlp_script.pt",
+        "export": out / "mlp_export.pt2",
+    }

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,20 +10,12 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from graphviewer.ui.main_window import MainWindow
-from tests.conftest import SAMPLES
 from tests.core import hostile_files as hostile
 
 
-@pytest.fixture(scope="module")
-def export_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("formats")
-    subprocess.run(
-        [sys.executable, str(SAMPLES / "make_variants.py"), str(out)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return out / "mlp_export.pt2"
+@pytest.fixture
+def export_file(saved_formats: dict[str, Path]) -> Path:
+    return saved_formats["export"]
 
 
 def _answer(monkeypatch: pytest.MonkeyPatch, button: QMessageBox.StandardButton) -> list[str]:
