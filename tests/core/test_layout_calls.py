@@ -181,3 +181,20 @@ def test_layout_calls_unrecorded_graph_folds_per_connected_call() -> None:
     layout = layout_graph(graph, modules, collapsed=folded)
     check_drawn_right(graph, layout, "resnet fixture with its relus folded")
     assert _folded_items(layout) == Counter({"layer.0.relu": 3, "layer.1.relu": 3})
+
+
+def test_layout_calls_folding_a_container_folds_each_called_member() -> None:
+    """Double-clicking `transformer` in the module tree folds wte, wpe, drop, h.0, … each."""
+    snap = _sample("tiny_gpt.py")
+    layout = layout_graph(snap.graph, snap.modules, collapsed={"transformer.h"})
+    check_drawn_right(snap.graph, layout, "tiny_gpt.py with transformer.h folded")
+    assert Counter(_folded_items(layout)) == Counter({"transformer.h.0": 1, "transformer.h.1": 1})
+    layout = layout_graph(snap.graph, snap.modules, collapsed={"transformer"})
+    assert set(_folded_items(layout)) == {
+        "transformer.wte",
+        "transformer.wpe",
+        "transformer.drop",
+        "transformer.h.0",
+        "transformer.h.1",
+        "transformer.ln_f",
+    }

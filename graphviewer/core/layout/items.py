@@ -62,12 +62,15 @@ def build_items(
         hit = folded.get(chain, ())
         if hit == ():
             hit = None
-            above = ""
+            above, above_path = "", ""
             for path, name in chain:
-                if path in collapsed:
+                # folding a container never called itself (a ModuleDict) folds each called
+                # module in it: the paths skipped since the enclosing block count too
+                skipped = ancestor_paths(path)[len(ancestor_paths(above_path)) :]
+                if any(p in collapsed for p in skipped):
                     hit = (name, path, above)
                     break
-                above = name
+                above, above_path = name, path
             folded[chain] = hit
         return hit  # type: ignore[return-value]
 
