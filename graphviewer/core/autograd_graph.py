@@ -42,6 +42,7 @@ class NodeNote:
 
     module: str
     source: SourceLoc | None = None
+    calls: tuple[tuple[str, int], ...] = ()  # the running module calls (`GraphNode.calls`)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -199,6 +200,7 @@ def _describe(
         param=None,
         source=note.source if note else None,
         seq=int(fn._sequence_nr()),
+        calls=note.calls if note else (),
     )
 
 

@@ -48,6 +48,8 @@ class CaptureRecorder:
         for path, module in model.named_modules(remove_duplicate=True):
             self._paths.setdefault(id(module), path)
         self._stack: list[str] = []
+        # the running calls as (path, n) frames, one tuple per call shared by all its nodes
+        self._frames: list[tuple[tuple[str, int], ...]] = [()]
         self._calls: dict[str, int] = {}
         self._in_shapes: dict[str, tuple[tuple[int, ...], ...]] = {}
         self._out_shapes: dict[str, tuple[tuple[int, ...], ...]] = {}
@@ -99,6 +101,7 @@ class CaptureRecorder:
         self._stack.append(path)
         calls = self._calls.get(path, 0)
         self._calls[path] = calls + 1
+        self._frames.append((*self._frames[-1], (path, calls + 1)))
         if calls == 0:
             self._in_shapes[path] = _shapes((args, kwargs))
             now = time.perf_counter()
@@ -110,6 +113,8 @@ class CaptureRecorder:
         if threading.get_ident() != self._thread:
             return
         path = self._stack.pop() if self._stack else self._paths.get(id(module), "?")
+        if len(self._frames) > 1:
+            self._frames.pop()
         if path in self._out_shapes:
             return
         found = iter_tensors(output)
@@ -144,7 +149,7 @@ class CaptureRecorder:
     def _note(self) -> NodeNote:
         # skip=3: _note ← on_op/on_tensor ← the function mode ← the caller of the torch function
         module = self._stack[-1] if self._stack else ""
-        return NodeNote(module, self._code.caller_location(skip=3))
+        return NodeNote(module, self._code.caller_location(skip=3), self._frames[-1])
 
     def _take(self, fn: Any, t: torch.Tensor, note: NodeNote, *, measure: bool) -> None:
         self._claim(fn, note)

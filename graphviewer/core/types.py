@@ -93,6 +93,9 @@ class GraphNode(NamedTuple):
     param: str | None = None  # "layer1.weight" for AccumulateGrad leaves of parameters
     source: SourceLoc | None = None
     seq: int = -1  # the autograd sequence number: creation order within its thread
+    # The module calls running when it was created, outermost first: ("relu", 2) is the second
+    # call of `relu`. Shared by every node of one call; () for leaves and where no hook ran.
+    calls: tuple[tuple[str, int], ...] = ()
 
     @property
     def saved_bytes(self) -> int:

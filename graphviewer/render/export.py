@@ -21,7 +21,7 @@ from PySide6.QtSvg import QSvgGenerator
 
 from graphviewer.core.errors import Cancelled, GraphviewerError
 from graphviewer.core.jobs import CancelToken
-from graphviewer.render.page import Page, compose, default_title, paint_page
+from graphviewer.render.page import Page, compose, default_title, paint_page, painted_bounds
 from graphviewer.render.png import write_banded_png
 from graphviewer.render.scene import GraphScene, ViewState
 from graphviewer.render.theme import theme_named
@@ -92,10 +92,11 @@ def themed_scene(scene: GraphScene, background: str) -> GraphScene:
 
 def page_for(scene: GraphScene, options: ExportOptions) -> Page:
     """The page an export of `scene` with `options` draws (also the dialog's preview)."""
-    source = options.visible_rect if options.visible_rect is not None else scene.bounds
-    source = source.intersected(scene.bounds.adjusted(-50, -50, 50, 50))
+    whole = painted_bounds(scene)  # not the bare bounds: frames at the edges were cut off
+    source = options.visible_rect if options.visible_rect is not None else whole
+    source = source.intersected(whole.adjusted(-50, -50, 50, 50))
     if source.isEmpty():
-        source = scene.bounds
+        source = whole
     title = (options.title or default_title(scene)) if options.include_title else None
     return compose(scene, source, title=title, legend=options.include_legend)
 

@@ -13,13 +13,25 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
 from graphviewer.core.categories import CATEGORY_LABELS
-from graphviewer.render.scene import CATEGORIES, MODULE, NODE_RADIUS, GraphScene, ViewState
-from graphviewer.render.text import label_font
+from graphviewer.render.scene import (
+    CATEGORIES,
+    MODULE,
+    NODE_RADIUS,
+    SMALL_FONT,
+    GraphScene,
+    ViewState,
+)
+from graphviewer.render.text import edge_text, label_font, small_font
 
 MARGIN = 32.0
 TITLE_PX, SUBTITLE_PX, LEGEND_PX = 22, 13, 13
 SWATCH = 14.0
 LEGEND_GAP = 28.0  # between the graph and a legend column, or the title and a legend row
+# How far paint reaches past the boxes and routes: a highlight halo (4 units), a selection or
+# folded-module frame stroked on the box outline, antialiasing. A page clipped to the bare
+# bounds cut the frames at its edges.
+OVERHANG = 6.0
+LABEL_REACH = 400.0  # edge labels start this near the right edge, or they cannot pass it
 MODE_WORDS = {"train": "train mode", "eval": "eval mode", "no_grad": "eval mode, no_grad"}
 
 
@@ -37,6 +49,29 @@ def subtitle(scene: GraphScene) -> str:
     if folded:
         parts.append(f"{folded:,} shown collapsed")
     return " · ".join(parts)
+
+
+def painted_bounds(scene: GraphScene) -> QRectF:
+    """The rectangle everything the scene paints lies in: its bounds, the strokes and halos
+    around them, and the edge labels written right of an edge's first segment."""
+    rect = scene.bounds.adjusted(-OVERHANG, -OVERHANG, OVERHANG, OVERHANG)
+    layout = scene.layout
+    off = layout.edge_offsets
+    if len(off) < 2 or not len(layout.edge_points):
+        return rect
+    first = layout.edge_points[off[:-1][np.diff(off) >= 2]]
+    edges = np.nonzero(np.diff(off) >= 2)[0]
+    near = np.nonzero(first[:, 0] + LABEL_REACH > rect.right())[0]
+    metrics = QFontMetricsF(small_font())
+    for k, (x, y) in zip(edges[near].tolist(), first[near].tolist(), strict=True):
+        src, dst = layout.items[layout.edge_src[k]], layout.items[layout.edge_dst[k]]
+        text = edge_text(scene.snapshot, src, dst)
+        if text:
+            # as `GraphScene` writes it: baseline SMALL_FONT + 2 under the point, 4 to its right
+            width = metrics.horizontalAdvance(text)
+            top = y + SMALL_FONT + 2 - metrics.ascent()
+            rect = rect.united(QRectF(x + 4, top, width + OVERHANG, metrics.height() + OVERHANG))
+    return rect
 
 
 def legend_entries(scene: GraphScene, rect: QRectF | None = None) -> list[tuple[str, QColor, bool]]:

@@ -80,7 +80,12 @@ class GraphScene:
                 self._index.setdefault(item, k)
                 if not self._stub[k]:
                     self._index[item] = k
-        # A module called several times has one group box per call: a path maps to all of them.
+        # A module called several times has one folded item (repeating its id) and one group box
+        # per call: an id or a path maps to all of them.
+        self._calls: dict[str, list[int]] = {}
+        for k in np.nonzero(~self._stub)[0].tolist():
+            self._calls.setdefault(layout.items[k], []).append(k)
+        self._calls = {i: ks for i, ks in self._calls.items() if len(ks) > 1}
         self._groups: dict[str, list[int]] = {}
         for g, p in enumerate(layout.group_paths):
             self._groups.setdefault(p, []).append(g)
@@ -137,10 +142,12 @@ class GraphScene:
         return rect
 
     def item_boxes(self, item_id: str) -> np.ndarray:
-        """(K, 4) boxes of an item id, or of every box of a group ("path" or "group:path")."""
+        """(K, 4) boxes of an item id (every call's, for a module called several times), or of
+        every box of a group ("path" or "group:path")."""
         k = self._index.get(item_id)
         if k is not None:
-            return self._boxes[k : k + 1]
+            calls = self._calls.get(item_id)
+            return self._boxes[calls] if calls is not None else self._boxes[k : k + 1]
         groups = self._groups.get(item_id.removeprefix("group:"))
         if groups is not None:
             return self._gboxes[groups]

@@ -49,6 +49,16 @@ def _item_index(layout: Layout) -> dict[str, int]:
 
 
 @per_object
+def _call_index(layout: Layout) -> dict[str, list[int]]:
+    # A module called several times, folded, is one item per call, all with the same id.
+    index: dict[str, list[int]] = {}
+    for k, (item, stub) in enumerate(zip(layout.items, layout.is_stub.tolist(), strict=True)):
+        if not stub:
+            index.setdefault(item, []).append(k)
+    return index
+
+
+@per_object
 def _group_index(layout: Layout) -> dict[str, list[int]]:
     # A module called several times has one group box per call: a path maps to all of them.
     index: dict[str, list[int]] = {}
@@ -72,9 +82,9 @@ def drawn_item(snapshot: GraphSnapshot, layout: Layout, node_id: str) -> str | N
     if node_id not in snapshot.graph:
         return None
     for path in ancestors(snapshot.node(node_id).module):
-        if path in layout.collapsed:
-            cid = collapsed_id(path)
-            return cid if cid in _item_index(layout) else None
+        # a folded container that was never called is drawn as its called children
+        if path in layout.collapsed and collapsed_id(path) in _item_index(layout):
+            return collapsed_id(path)
     return None
 
 
@@ -84,16 +94,18 @@ def module_key(layout: Layout, module: str) -> str:
     if cid in _item_index(layout) or module in _group_index(layout):
         return cid if cid in _item_index(layout) else module
     for path in ancestors(module):
-        if path in layout.collapsed:
+        if path in layout.collapsed and collapsed_id(path) in _item_index(layout):
             return collapsed_id(path)
     return module
 
 
 def item_boxes(layout: Layout, key: str) -> list[tuple[float, float, float, float]]:
-    """(x, y, w, h) of a drawn item id, or of every group box of a module path (one per call)."""
+    """(x, y, w, h) of a drawn item id, or of every group box of a module path (one per call,
+    folded or not)."""
     k = _item_index(layout).get(key)
     if k is not None:
-        return [tuple(float(v) for v in layout.boxes[k])]  # type: ignore[list-item]
+        calls = _call_index(layout).get(key, [k])
+        return [tuple(float(v) for v in layout.boxes[c]) for c in calls]  # type: ignore[misc]
     return [
         tuple(float(v) for v in layout.group_boxes[g])  # type: ignore[misc]
         for g in _group_index(layout).get(key, ())

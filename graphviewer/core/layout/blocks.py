@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from graphviewer.core.layout.items import ItemGraph, parent_path
+from graphviewer.core.layout.items import ItemGraph
 
 ITEM, BLOCK, IN_PORT, OUT_PORT = 0, 1, 2, 3
 
@@ -92,10 +92,25 @@ class Compound:
 
 def build_blocks(items: ItemGraph) -> Compound:
     """Split the item graph into blocks and every item edge into its chain of local edges."""
-    paths = sorted({a for g in set(items.group) for a in _ancestors(g)}, key=_depth_then_name)
+    # Blocks nest as the calls did (`items.parent`), not by path: a container never called
+    # itself holds no block.
+    depth: dict[str, int] = {"": 0}
+
+    def depth_of(name: str) -> int:
+        chain = []
+        while name not in depth:
+            chain.append(name)
+            name = items.parent.get(name, "")
+        for d, above in enumerate(reversed(chain), start=depth[name] + 1):
+            depth[above] = d
+        return depth[chain[0]] if chain else depth[name]
+
+    for g in set(items.group):
+        depth_of(g)
+    paths = sorted(depth, key=lambda p: (depth[p], p))
     bindex = {p: b for b, p in enumerate(paths)}
-    blocks = [Block(p, _depth(p)) for p in paths]
-    parent = [-1 if not p else bindex[parent_path(p)] for p in paths]
+    blocks = [Block(p, depth[p]) for p in paths]
+    parent = [-1 if not p else bindex[items.parent.get(p, "")] for p in paths]
     # A block's order key: the smallest key among the items it holds, at any depth.
     bkey = [np.inf] * len(paths)
     item_block = np.array([bindex[g] for g in items.group], dtype=np.int64)
@@ -188,18 +203,3 @@ def build_blocks(items: ItemGraph) -> Compound:
         np.concatenate([intra_block, np.asarray(p_block, dtype=np.int64)])[order],
         np.concatenate([intra_local, np.asarray(p_local, dtype=np.int64)])[order],
     )
-
-
-def _ancestors(path: str) -> list[str]:
-    if not path:
-        return [""]
-    parts = path.split(".")
-    return ["", *(".".join(parts[: i + 1]) for i in range(len(parts)))]
-
-
-def _depth(path: str) -> int:
-    return 0 if not path else path.count(".") + 1
-
-
-def _depth_then_name(path: str) -> tuple[int, str]:
-    return (_depth(path), path)
