@@ -254,16 +254,21 @@ def _dead_units(
         return [], "no ReLU-like layers"
     judged = [(w, st) for w, st in layers if _samples(st) >= MIN_SAMPLES]
     found = [Warning_("dead_units", w, _dead(st)) for w, st in judged if st.dead_units]
-    line = f"dead units in {len(judged)} of {len(layers)} ReLU-like layers"
-    if len(judged) < len(layers):
-        where, st = next((w, st) for w, st in layers if _samples(st) < MIN_SAMPLES)
-        batch = st.shape[0] if st.shape else 1
-        more = len(layers) - len(judged) - 1
-        others = f" and {more} more" if more else ""
-        line += (
-            f" (batch of {batch}: too few samples to call units dead in {where}{others}: "
-            f"{_samples(st)} per unit, {MIN_SAMPLES} needed)"
-        )
+    if len(judged) == len(layers):
+        return found, f"dead units in {len(layers)} ReLU-like layers"
+    skipped = [(w, st) for w, st in layers if _samples(st) < MIN_SAMPLES]
+    where, st = skipped[0]
+    batch = st.shape[0] if st.shape else 1
+    why = (
+        f"(batch of {batch}: too few samples to call units dead: "
+        f"{_samples(st)} per unit, {MIN_SAMPLES} needed)"
+    )
+    if not judged:
+        return found, f"dead units not judged in {len(layers)} ReLU-like layers {why}"
+    more = f" and {len(skipped) - 1} more" if len(skipped) > 1 else ""
+    line = (
+        f"dead units in {len(judged)} of {len(layers)} ReLU-like layers; not in {where}{more} {why}"
+    )
     return found, line
 
 
