@@ -65,11 +65,16 @@ def review(
     """The warnings of `find_warnings`, and what each check looked at (for the report)."""
     found: list[Warning_] = []
     checked: list[str] = []
-    n_ops = sum(1 for n in graph if f"node:{n}" in stats)
+    # The measured ops, in creation order: far fewer than the graph's nodes where a fused or
+    # unrolled model makes many nodes no Python code saw.
+    measured = sorted(
+        (graph.nodes[key[5:]]["node"] for key in stats if key.startswith("node:")),
+        key=lambda node: node.seq,
+    )
     n_modules = sum(1 for p in modules if f"module:{p}" in stats)
-    found += _bad_values(graph, modules, stats)
-    checked.append(f"NaN/Inf in {n_ops} op outputs and {n_modules} module outputs")
-    dead, dead_line = _dead_units(graph, modules, stats)
+    found += _bad_values(graph, modules, stats, measured)
+    checked.append(f"NaN/Inf in {len(measured)} op outputs and {n_modules} module outputs")
+    dead, dead_line = _dead_units(modules, stats, measured)
     found += dead
     checked.append(dead_line)
     norm, norm_line = _batchnorm(modules, stats, mode)
@@ -80,12 +85,11 @@ def review(
 
 # -- NaN and Inf --------------------------------------------------------------------------------
 def _bad_values(
-    graph: nx.DiGraph, modules: Mapping[str, ModuleInfo], stats: Mapping[str, ActivationStats]
+    graph: nx.DiGraph,
+    modules: Mapping[str, ModuleInfo],
+    stats: Mapping[str, ActivationStats],
+    nodes: list[GraphNode],
 ) -> list[Warning_]:
-    nodes = sorted(
-        (d["node"] for n, d in graph.nodes(data=True) if f"node:{n}" in stats),
-        key=lambda node: node.seq,
-    )
     found: list[Warning_] = []
     first_nan = next((n for n in nodes if stats[f"node:{n.id}"].nan_count), None)
     if first_nan is not None:
@@ -158,12 +162,14 @@ def _untraced_inf(
     """Inf in a module's output that no op of the graph holds (no autograd graph under
     no_grad, or tensors without grad): with nothing to follow, the module output is the place
     to warn. Named at the innermost such module."""
+    traced = {""} if inf_nodes else set()  # modules holding an op with Inf, and their parents
+    for node in inf_nodes:
+        parts = node.module.split(".") if node.module else []
+        traced.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
     untraced = {
         p: st
         for p in modules
-        if (st := stats.get(f"module:{p}")) is not None
-        and st.inf_count
-        and not any(_inside(n.module, p) for n in inf_nodes)
+        if (st := stats.get(f"module:{p}")) is not None and st.inf_count and p not in traced
     }
     for path, st in untraced.items():
         if any(_inside(q, path) and q != path for q in untraced):
@@ -228,14 +234,16 @@ def _values(what: str, count: int, st: ActivationStats, owner: str = "") -> str:
 
 # -- dead units ---------------------------------------------------------------------------------
 def _dead_units(
-    graph: nx.DiGraph, modules: Mapping[str, ModuleInfo], stats: Mapping[str, ActivationStats]
+    modules: Mapping[str, ModuleInfo],
+    stats: Mapping[str, ActivationStats],
+    measured: list[GraphNode],
 ) -> tuple[list[Warning_], str]:
     """Dead-unit warnings for relu ops (each call of a shared ReLU is its own layer), or ReLU
     modules where no op was recorded (no_grad), and the check's line."""
     ops = [
-        (d["node"], st)
-        for n, d in graph.nodes(data=True)
-        if d["node"].op in _RELU_OPS and (st := stats.get(f"node:{n}")) is not None and st.units
+        (node, st)
+        for node in measured
+        if node.op in _RELU_OPS and (st := stats[f"node:{node.id}"]).units
     ]
     per_module: dict[str, int] = {}
     for node, _ in ops:
@@ -247,9 +255,9 @@ def _dead_units(
         alone = alone and per_module[node.module] == 1
         layers.append((node.module if alone else _where(node), st))
     for path, info in modules.items():
-        st = stats.get(f"module:{path}")
-        if info.class_name in _RELU_CLASSES and path not in per_module and st and st.units:
-            layers.append((path or "(root)", st))
+        seen = stats.get(f"module:{path}")
+        if info.class_name in _RELU_CLASSES and path not in per_module and seen and seen.units:
+            layers.append((path or "(root)", seen))
     if not layers:
         return [], "no ReLU-like layers"
     judged = [(w, st) for w, st in layers if _samples(st) >= MIN_SAMPLES]

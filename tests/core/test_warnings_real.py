@@ -202,6 +202,20 @@ def test_warnings_truly_dead_layer_on_a_batch_of_64_still_warns() -> None:
     assert [w.where for w in dead] == ["relu"], snap.warnings
     assert "48 of 64 units are zero for every sample" in dead[0].message
     assert "dead units in 1 ReLU-like layers" in checks_of(snap)
+    # under no_grad there are no ops to look at: the ReLU module's output is judged
+    snap = _capture(ns["build_model"](), x, "no_grad")
+    assert [w.where for w in snap.warnings if w.kind == "dead_units"] == ["relu"], snap.warnings
+
+
+def test_warnings_inf_made_without_grad_warns_at_its_module() -> None:
+    ns = runpy.run_path(str(SAMPLES / "nan_inf.py"))  # `ratio` divides an input by zero
+    modes: tuple[Mode, ...] = ("train", "no_grad")
+    for mode in modes:
+        snap = _capture(ns["build_model"](), ns["example_input"](), mode)
+        assert [(w.kind, w.where.split("/")[0]) for w in snap.warnings] == [
+            ("nan", "log_layer"),
+            ("inf", "ratio"),
+        ], f"{mode}: {snap.warnings}"
 
 
 def test_warnings_report_says_only_what_was_checked(capsys: pytest.CaptureFixture[str]) -> None:
