@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from graphviewer.core.types import GraphSnapshot, ModuleInfo
+from graphviewer.core.warnings import checks_of
 
 
 def format_shapes(shapes: tuple[tuple[int, ...], ...]) -> str:
@@ -61,5 +62,6 @@ def format_report(snapshot: GraphSnapshot, *, max_ops: int = 12) -> str:
         lines.append("warnings:")
         lines.extend(f"  ! {w.where}: {w.message}" for w in snapshot.warnings)
     else:
-        lines.append("no warnings (no dead ReLU units, no NaN/Inf, BatchNorm normalises)")
+        lines.append("no warnings")
+    lines.append("checked: " + "; ".join(checks_of(snapshot)))
     return "\n".join(lines)

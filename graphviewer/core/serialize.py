@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from graphviewer.core.types import ActivationStats, GraphNode, GraphSnapshot, ModuleInfo
+from graphviewer.core.warnings import checks_of
 
 SCHEMA = "graphviewer.inspect/1"
 
@@ -35,6 +36,7 @@ def snapshot_to_json(snapshot: GraphSnapshot, *, histograms: bool = True) -> dic
         "warnings": [
             {"kind": w.kind, "where": w.where, "message": w.message} for w in snapshot.warnings
         ],
+        "checked": list(checks_of(snapshot)),
         "log": snapshot.log,
     }
 
