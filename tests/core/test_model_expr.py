@@ -77,7 +77,7 @@ def test_model_expression_failures_name_the_cause(tmp_path: Path) -> None:
         load_model_file(path, model_name="Net(upscale=3)")
     with pytest.raises(ModelLoadError, match="SyntaxError"):
         load_model_file(path, model_name="Net(3")
-    with pytest.raises(ModelLoadError, match="is a int, not an nn.Module") as info:
+    with pytest.raises(ModelLoadError, match=r"is a int, not an nn\.Module") as info:
         load_model_file(path, model_name="3 + 4")
     assert "classes: Net" in str(info.value)
     with pytest.raises(ModelLoadError, match="no variable named 'Nett'"):
