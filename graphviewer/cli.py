@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -153,8 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         from graphviewer.core.errors import GraphviewerError
 
-        if args.debug:
-            raise
+        if args.debug:  # the traceback, then the same line and exit status as without
+            traceback.print_exc()
         if isinstance(exc, GraphviewerError):
             print(f"graphviewer: error: {exc}", file=sys.stderr)
             return EXIT_USER_ERROR

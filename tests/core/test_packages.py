@@ -199,3 +199,46 @@ def test_package_shadowed_by_a_loaded_module_falls_back_to_the_folder(tmp_path: 
     import json
 
     assert json.dumps([1]) == "[1]"  # the real json is untouched
+
+
+def test_missing_package_in_a_helper_is_said_in_words_at_the_helper_line(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "helper.py",
+        "def make():\n    return load()\n\ndef load():\n    import notapkg_xyz\n",
+    )
+    path = write(tmp_path, "main.py", "import helper\n\nmodel = helper.make()\n")
+    with pytest.raises(ModelLoadError) as info:
+        load_model_file(path)
+    assert str(info.value) == (
+        f"{path}: the script imports 'notapkg_xyz', which is not installed "
+        "(pip install notapkg_xyz?) (at helper.py:5 in load: import notapkg_xyz)"
+    )
+    write(tmp_path, "main.py", "import cv2\n")
+    with pytest.raises(ModelLoadError, match=r"pip install opencv-python\?"):
+        load_model_file(path)
+
+
+def test_missing_file_is_said_with_what_paths_are_relative_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "data_io.py", "def read(name):\n    return open(name).read()\n")
+    path = write(tmp_path, "main.py", "from data_io import read\n\ntext = read('data/x.csv')\n")
+    with pytest.raises(ModelLoadError) as info:
+        load_model_file(path)
+    message = str(info.value)
+    assert "the script opens 'data/x.csv', which does not exist" in message
+    assert f"(paths are relative to the current folder, {tmp_path})" in message
+    assert "(at data_io.py:2 in read: return open(name).read())" in message
+
+
+def test_debug_keeps_exit_status_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from graphviewer.cli import main
+
+    path = write(tmp_path, "main.py", "import notapkg_xyz\n")
+    assert main(["inspect", str(path), "--debug"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.rstrip().endswith(
+        "(at main.py:1 in <module>: import notapkg_xyz)"
+    )
