@@ -195,6 +195,8 @@ def _from_script(
         if found is not None:
             return {"output": found[1], "kind": "autograd", "tensor_names": _leaf_names(namespace)}
         classes = discover.model_classes(namespace)
+        if len(classes) > 1:  # the parts of a model (`Block`) are no candidates
+            classes = discover.outermost_classes(classes) or classes
         if len(classes) != 1:
             raise ModelLoadError(
                 "defines no nn.Module and no tensor with a grad_fn; define build_model() and "

@@ -96,6 +96,28 @@ def model_classes(namespace: Mapping[str, Any]) -> list[type[nn.Module]]:
     ]
 
 
+def outermost_classes(classes: list[type[nn.Module]]) -> list[type[nn.Module]]:
+    """The classes no other one of `classes` builds: `GPT`, not the `Block` inside it.
+
+    "Builds" is read from the names the other classes' methods use, so nothing is run.
+    """
+    used: set[str] = set()
+    for cls in classes:
+        for value in vars(cls).values():
+            code = getattr(getattr(value, "__func__", value), "__code__", None)
+            if code is not None:
+                used |= {n for n in _names_in(code) if n != cls.__name__}
+    return [c for c in classes if c.__name__ not in used]
+
+
+def _names_in(code: Any) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):  # a nested function or comprehension
+            names |= _names_in(const)
+    return names
+
+
 def build_class(cls: type[nn.Module], call: CallUser) -> nn.Module:
     """`cls()`, or a `ModelLoadError` naming the arguments its constructor needs."""
     needed = required_arguments(cls)
