@@ -213,7 +213,9 @@ class MainWindow(QMainWindow):
         self.mode_box.blockSignals(False)
         self.setWindowTitle(f"{request.title} — {snap.mode} — graphviewer")
         if snap.notice:  # the script was stopped at its first forward: say so, and how not to
-            self.message_bar.show_message("info", html.escape(snap.notice))
+            run = replace(request, run_script=True, spec=None)
+            actions = (("Run it to its end", lambda: self.session.open(run)),)
+            self.message_bar.show_message("info", html.escape(snap.notice), actions)
         elif self.message_bar.kind:
             self.message_bar.clear()
         if request.path is not None:

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from graphviewer.ui.jobs import OpenRequest
@@ -53,6 +54,24 @@ def test_window_says_it_stopped_a_training_script(
     assert "stopped the script at its first forward of Sequential (line 9)" in text
     assert "--run-script" in text
     assert "running train.py" in stages  # the status bar said what was happening
+
+
+def test_window_runs_a_stopped_script_to_its_end_on_request(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    path = tmp_path / "train.py"
+    path.write_text(textwrap.dedent(TRAINS).replace("10**9", "3") + "print('done training')\n")
+    with qtbot.waitSignal(window.session.opened, timeout=60_000):
+        window.open_path(path)
+    buttons = [b for b in window.message_bar.findChildren(QPushButton) if b.isVisible()]
+    button = next(b for b in buttons if b.text() == "Run it to its end")
+    with qtbot.waitSignal(window.session.opened, timeout=60_000) as blocker:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    opened = blocker.args[0]
+    assert opened.request.run_script and not opened.snapshot.notice
+    assert "done training" in opened.snapshot.log
 
 
 def test_window_model_call_then_input_prompt_opens_the_class(
