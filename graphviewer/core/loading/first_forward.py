@@ -88,7 +88,7 @@ class FirstForwardTrap:
     def _record(
         self, module: nn.Module, args: tuple[Any, ...], frame: types.FrameType | None
     ) -> FirstForward | None:
-        if not _is_model(module) or self._is_part_of_another(module):
+        if not _is_model(module):
             return None
         kwargs: dict[str, Any] = {}
         # Up through Module._call_impl's frames (they hold the call's kwargs) to its caller.
@@ -104,6 +104,8 @@ class FirstForwardTrap:
             if outer.f_code.co_filename == _MODULE_PY:
                 return None
             outer = outer.f_back
+        if self._is_part_of_another(module):  # last: it scans the script's models
+            return None
         return FirstForward(
             module,
             tuple(args),
