@@ -54,10 +54,10 @@ class UserCodeFilter:
             resolved = str(Path(filename).resolve()) if os.path.isabs(filename) else filename
             if self._files or self._dirs:
                 verdict = resolved in self._files or (
-                    resolved.startswith(self._dirs) and _outside_libraries(resolved)
+                    resolved.startswith(self._dirs) and outside_libraries(resolved)
                 )
             else:
-                verdict = _outside_libraries(resolved)
+                verdict = outside_libraries(resolved)
         self._cache[filename] = verdict
         return verdict
 
@@ -88,7 +88,7 @@ class UserCodeFilter:
         return found
 
 
-def _outside_libraries(resolved: str) -> bool:
+def outside_libraries(resolved: str) -> bool:
     """Not torch, graphviewer, the standard library or an installed package (a venv's too)."""
     if any(resolved.startswith(root) for root in _LIBRARY_ROOTS):
         return False

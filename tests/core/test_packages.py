@@ -242,3 +242,23 @@ def test_debug_keeps_exit_status_2(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "Traceback" in err and err.rstrip().endswith(
         "(at main.py:1 in <module>: import notapkg_xyz)"
     )
+
+
+def test_modules_beside_the_package_are_forgotten_but_installed_ones_kept(tmp_path: Path) -> None:
+    # In a repository the modules beside the package are the user's (forgotten after the load,
+    # so a re-open sees edits); in an installed tree a first import must stay imported.
+    for base, kept in ((tmp_path / "repo", False), (tmp_path / "site-packages", True)):
+        helper = f"beside_{kept}"
+        write(base, f"{helper}.py", "SIZE = 3\n")
+        write(base, "kit/__init__.py", "")
+        path = write(
+            base,
+            "kit/model.py",
+            f"import torch\nfrom torch import nn\nfrom {helper} import SIZE\n\n"
+            "model = nn.Linear(SIZE, 1)\nx = torch.randn(2, SIZE)\n",
+        )
+        spec = load_model_file(path)
+        assert tuple(spec.args[0].shape) == (2, 3)
+        assert (helper in sys.modules) is kept, base
+        assert "kit" not in sys.modules and "kit.model" not in sys.modules
+        sys.modules.pop(helper, None)

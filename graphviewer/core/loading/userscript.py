@@ -33,7 +33,12 @@ import torch
 
 from graphviewer.core.errors import GraphviewerError, ModelLoadError
 from graphviewer.core.loading.first_forward import FirstForward, FirstForwardTrap
-from graphviewer.core.usercode import UserCodeFilter, describe_cause, describe_exception
+from graphviewer.core.usercode import (
+    UserCodeFilter,
+    describe_cause,
+    describe_exception,
+    outside_libraries,
+)
 
 # sys.path, sys.argv and sys.stdout are process-wide: one load changes them at a time.
 _LOCK = threading.RLock()
@@ -191,8 +196,14 @@ def user_scope(path: Path, stdout: TextIO | None) -> Iterator[UserScope]:
 
 
 def _user_modules(dirs: tuple[Path, ...], before: set[str]) -> list[tuple[str, Path]]:
-    """Modules first imported from the user's folders during the load, with their files."""
+    """Modules first imported from the user's folders during the load, with their files.
+
+    `dirs[-1]` is the script's own folder; the others (a package's parent folder) count only
+    outside installed libraries: a first `import scipy` must never be forgotten, since an
+    extension module cannot be imported twice.
+    """
     found: list[tuple[str, Path]] = []
+    own = dirs[-1]
     for name in [n for n in list(sys.modules) if n not in before]:
         top = name.split(".", 1)[0]
         if top in before:  # a new submodule of a package that was there before (torch.*)
@@ -201,7 +212,8 @@ def _user_modules(dirs: tuple[Path, ...], before: set[str]) -> list[tuple[str, P
         if not file:
             continue
         resolved = Path(file).resolve()
-        if any(resolved.parent == d or d / top in resolved.parents for d in dirs):
+        beside = [d for d in dirs if resolved.parent == d or d / top in resolved.parents]
+        if own in beside or (beside and outside_libraries(str(resolved))):
             found.append((name, resolved))
     return found
 
