@@ -109,14 +109,3 @@ def test_cli_model_expression_and_missing_arguments(
     code = main(["inspect", path, "--model", "Net(upscale_factor=3)", "--input-shape", "1,1,85,85"])
     out = capsys.readouterr().out
     assert code == 0 and "(1, 1, 85, 85) → (1, 1, 255, 255)" in out
-
-
-def test_window_command_line_takes_model_and_run_script(monkeypatch: pytest.MonkeyPatch) -> None:
-    import graphviewer.ui.app as app
-
-    seen: dict[str, object] = {}
-    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
-    monkeypatch.setattr(app, "run_window", lambda path, **kw: seen.update(kw, path=path) or 0)
-    assert main(["model.py", "--model", "Net(upscale_factor=3)", "--run-script"]) == 0
-    assert seen["path"] == "model.py" and seen["model"] == "Net(upscale_factor=3)"
-    assert seen["run_script"] is True

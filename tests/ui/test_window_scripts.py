@@ -112,3 +112,15 @@ def test_suggested_shape_reads_any_hint() -> None:
     assert suggested_shape("define example_input() or pass --input-shape 16,20") == "16,20"
     assert suggested_shape("pass --input-shape 1,16 --input-dtype int64") == "1,16"
     assert suggested_shape("") == ""
+
+
+def test_window_command_line_takes_model_and_run_script(monkeypatch: pytest.MonkeyPatch) -> None:
+    import graphviewer.ui.app as app
+    from graphviewer.cli import main
+
+    seen: dict[str, object] = {}
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.setattr(app, "run_window", lambda path, **kw: seen.update(kw, path=path) or 0)
+    assert main(["model.py", "--model", "Net(upscale_factor=3)", "--run-script"]) == 0
+    assert seen["path"] == "model.py" and seen["model"] == "Net(upscale_factor=3)"
+    assert seen["run_script"] is True
