@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,12 +49,7 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         help="make a random input of this shape when the file has none",
     )
     p.add_argument("--input-dtype", default="float32", help="dtype of --input-shape's tensor")
-    p.add_argument(
-        "--model",
-        dest="model_name",
-        metavar="NAME",
-        help="the nn.Module variable to use in a script that has several",
-    )
+    _add_script_options(p)
     p.add_argument(
         "--input",
         dest="input_name",
@@ -67,6 +63,21 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         help="the tensor whose graph to show in a plain autograd script",
     )
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+
+
+def _add_script_options(p: argparse.ArgumentParser) -> None:
+    """`--model NAME|CLASS|'Net(3)'` and `--run-script` (the commands and the window)."""
+    p.add_argument(
+        "--model",
+        dest="model_name",
+        metavar="NAME",
+        help="the model: a variable, a class, or a call such as 'Net(upscale_factor=3)'",
+    )
+    p.add_argument(
+        "--run-script",
+        action="store_true",
+        help="run a script to its end instead of stopping it at its first forward",
+    )
 
 
 def _add_depth_options(p: argparse.ArgumentParser) -> None:
@@ -144,8 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         from graphviewer.core.errors import GraphviewerError
 
-        if args.debug:
-            raise
+        if args.debug:  # the traceback, then the same line and exit status as without
+            traceback.print_exc()
         if isinstance(exc, GraphviewerError):
             print(f"graphviewer: error: {exc}", file=sys.stderr)
             return EXIT_USER_ERROR
@@ -174,9 +185,19 @@ def load_and_capture(args: argparse.Namespace) -> Any:
         input_shape=args.input_shape,
         input_dtype=args.input_dtype,
         stdout=sys.stderr,
+        run_script=args.run_script,
+        report=_script_progress if args.run_script else None,
     )
+    if spec.notice and (args.command != "inspect" or args.json):  # the report says it itself
+        print(f"graphviewer: {spec.notice}", file=sys.stderr)
     settle_loaded(collect=False)  # a one-shot process: no full collection sweeps the model
     return run_job(capture_graph(spec, args.mode))
+
+
+def _script_progress(progress: Any) -> None:
+    """A script run to its end may take minutes: say so before it starts."""
+    if progress.stage.startswith("running "):
+        print(f"graphviewer: {progress.stage} (--run-script) …", file=sys.stderr, flush=True)
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -253,6 +274,7 @@ def _window(argv: list[str]) -> int:
     parser.add_argument("--mode", choices=("train", "eval", "no_grad"), default="train")
     parser.add_argument("--trust", action="store_true", help="open files that run code, unasked")
     parser.add_argument("--input-shape", type=_shape, metavar="16,20")
+    _add_script_options(parser)
     _add_depth_options(parser)
     args = parser.parse_args(argv)
     problem = _no_display()
@@ -266,6 +288,8 @@ def _window(argv: list[str]) -> int:
         mode=args.mode,
         trust=args.trust,
         input_shape=args.input_shape,
+        model=args.model_name,
+        run_script=args.run_script,
         depth=args.depth,
         expand_all=args.expand == "all",
     )

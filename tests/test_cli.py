@@ -29,7 +29,8 @@ def test_inspect_mlp_report(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_inspect_json_is_alone_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "inspect", str(SAMPLES / "tutorial_script.py"), "--json")
+    script = str(SAMPLES / "tutorial_script.py")
+    code, out, err = run(capsys, "inspect", script, "--json", "--run-script")
     assert code == 0, err
     doc = json.loads(out)  # the user's print() went elsewhere
     assert doc["schema"] == "graphviewer.inspect/1"

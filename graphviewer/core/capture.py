@@ -92,7 +92,9 @@ def capture_graph(
             _grad_fns(spec.output), leaf_names=spec.tensor_names, check=cancel.raise_if_cancelled
         )
         timings["walk"] = time.perf_counter() - start
-        return GraphSnapshot(spec.name, mode, source, graph, {}, {}, out_ids, (), timings, spec.log)
+        return GraphSnapshot(
+            spec.name, mode, source, graph, {}, {}, out_ids, (), timings, spec.log, spec.notice
+        )
 
     model = spec.model
     recorder = CaptureRecorder(model, code, cancel, report, stats=stats)
@@ -152,6 +154,7 @@ def capture_graph(
         warnings=find_warnings(graph, modules, all_stats, mode) + _mode_warning(fixed_mode),
         timings=timings,
         log=spec.log,
+        notice=spec.notice,
     )
 
 

@@ -9,20 +9,22 @@ the cause in one line.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from graphviewer.core.errors import ModelLoadError, NeedsInputError, UntrustedFileError
-from graphviewer.core.jobs import CancelToken
+from graphviewer.core.jobs import CancelToken, Progress
 from graphviewer.core.loading import archives, discover
+from graphviewer.core.loading.first_forward import FirstForward
 from graphviewer.core.loading.sniff import KIND_NAMES, image_format, sniff_kind
 from graphviewer.core.loading.userscript import (
     UserScope,
     call_user,
     compile_user_file,
     run_user_file,
+    run_user_script,
     user_scope,
 )
 from graphviewer.core.types import ModelSpec
@@ -58,22 +60,28 @@ def load_model_file(
     input_dtype: str = "float32",
     cancel: CancelToken | None = None,
     stdout: TextIO | None = None,
+    run_script: bool = False,
+    report: Callable[[Progress], None] | None = None,
 ) -> ModelSpec:
     """Open the model file at `path` and return a `ModelSpec` ready to capture.
 
-    `trust` allows full pickles (they run code). `model_name`, `input_name` and `output_name`
-    pick variables of a tutorial-style script; `input_shape`/`input_dtype` make an input when
-    the file has none. What the user's code prints goes to `stdout` (default: `sys.stderr`)
-    and into `ModelSpec.log`.
+    `trust` allows full pickles (they run code). `model_name` (a variable, a class or a call
+    such as ``Net(3)``), `input_name` and `output_name` pick the parts of a tutorial-style
+    script; `input_shape`/`input_dtype` make an input when the file has none. A script is
+    stopped at its first forward (its model and inputs are those of that call) unless
+    `run_script`. What the user's code prints goes to `stdout` (default: `sys.stderr`) and
+    into `ModelSpec.log`; `report` hears what is happening.
     """
     path = Path(path).expanduser()
     cancel = cancel or CancelToken()
-    request = _Request(trust, model_name, input_name, output_name, input_shape, input_dtype)
+    request = _Request(
+        trust, model_name, input_name, output_name, input_shape, input_dtype, run_script
+    )
     try:
         kind = sniff_kind(path)
         cancel.raise_if_cancelled()
         if kind == "python":
-            return _load_python(path, request, cancel, stdout)
+            return _load_python(path, request, cancel, stdout, report or (lambda _p: None))
         if kind in KIND_NAMES:
             return _load_archive(path, kind, request, cancel, stdout)
         if kind == "image":
@@ -97,19 +105,30 @@ class _Request:
     output_name: str | None
     input_shape: tuple[int, ...] | None
     input_dtype: str
+    run_script: bool = False
 
 
 def _load_python(
-    path: Path, request: _Request, cancel: CancelToken, stdout: TextIO | None
+    path: Path,
+    request: _Request,
+    cancel: CancelToken,
+    stdout: TextIO | None,
+    report: Callable[[Progress], None],
 ) -> ModelSpec:
     code = compile_user_file(path)
+    # A convention file is run whole (its functions may follow a smoke test), and so is a
+    # script whose named output tensor is computed after its first forward.
+    stop = not request.run_script and request.output_name is None
+    stop = stop and "build_model" not in code.co_names
+    report(Progress(f"running {path.name}" if stop else f"running {path.name} to its end"))
     with user_scope(path, stdout) as scope:
-        namespace = run_user_file(path, code, scope)
+        namespace, first = run_user_script(path, code, scope, stop_at_first_forward=stop)
         cancel.raise_if_cancelled()
         if callable(namespace.get("build_model")):
             fields = _from_convention(namespace, request, scope, cancel)
         else:
-            fields = _from_script(namespace, request, cancel)
+            report(Progress("finding the model"))
+            fields = _from_script(namespace, request, scope, first, cancel)
     hints = {k: v for k, v in namespace.items() if k.startswith(HINT_PREFIX)}
     return ModelSpec(
         path=path,
@@ -117,6 +136,7 @@ def _load_python(
         log=scope.log.getvalue(),
         source_files=scope.source_files,
         hints=hints,
+        notice=first.notice(path) if first is not None else "",
         **fields,
     )
 
@@ -149,23 +169,46 @@ def _from_convention(
 
 
 def _from_script(
-    namespace: Mapping[str, Any], request: _Request, cancel: CancelToken
+    namespace: Mapping[str, Any],
+    request: _Request,
+    scope: UserScope,
+    first: FirstForward | None,
+    cancel: CancelToken,
 ) -> dict[str, Any]:
-    """A tutorial-style script: its model and an input it accepts, or an autograd output."""
+    """A tutorial-style script: its model and an input it accepts, or an autograd output.
+
+    The model is the one `--model` names, else the one the script's first forward called, else
+    the only one it holds, else the only class the file defines (built when it needs no
+    arguments).
+    """
     if request.output_name is not None and request.model_name is None:
         _, output = discover.find_output(namespace, request.output_name)  # type: ignore[misc]
         return {"output": output, "kind": "autograd", "tensor_names": _leaf_names(namespace)}
-    picked = discover.pick_model(namespace, request.model_name)
+
+    def call(what: str, fn: Callable[[], Any]) -> Any:
+        return call_user(scope, what, fn)
+
+    if first is not None and request.model_name is None:
+        picked: tuple[str, Any] | None = (type(first.model).__name__, first.model)
+    else:
+        picked = discover.pick_model(namespace, request.model_name, call)
     if picked is None:
         found = discover.find_output(namespace, None)
-        if found is None:
+        if found is not None:
+            return {"output": found[1], "kind": "autograd", "tensor_names": _leaf_names(namespace)}
+        classes = discover.model_classes(namespace)
+        if len(classes) > 1:  # the parts of a model (`Block`) are no candidates
+            classes = discover.outermost_classes(classes) or classes
+        if len(classes) != 1:
             raise ModelLoadError(
                 "defines no nn.Module and no tensor with a grad_fn; define build_model() and "
                 "example_input() (see README)",
-                hint=_uninstantiated_hint(namespace),
+                hint=_uninstantiated_hint(classes),
             )
-        return {"output": found[1], "kind": "autograd", "tensor_names": _leaf_names(namespace)}
+        picked = (classes[0].__name__, discover.build_class(classes[0], call))
     name, model = picked
+    if first is not None and model is first.model and request.input_name is None:
+        return {"model": model, "args": first.args, "kwargs": first.kwargs, "kind": "script"}
     inputs, problem = discover.find_input(model, namespace, request.input_name, cancel)
     if inputs is None:
         if request.input_shape is None:
@@ -185,19 +228,15 @@ def _leaf_names(namespace: Mapping[str, Any]) -> dict[int, str]:
     return names
 
 
-def _uninstantiated_hint(namespace: Mapping[str, Any]) -> str:
-    """ "class Net is defined but never instantiated", for scripts that only run under __main__."""
-    from torch import nn
-
-    own = namespace.get("__name__")
-    classes = [
-        name
-        for name, value in namespace.items()
-        if isinstance(value, type) and issubclass(value, nn.Module) and value.__module__ == own
-    ]
+def _uninstantiated_hint(classes: list[Any]) -> str:
+    """ "class A, B is defined but never instantiated", for scripts that build under __main__."""
     if not classes:
         return ""
-    return f"class {', '.join(classes)} is defined but never instantiated at module level"
+    names = ", ".join(c.__name__ for c in classes)
+    return (
+        f"class {names} is defined but never instantiated at module level; pass --model "
+        f"'{classes[0].__name__}(...)'"
+    )
 
 
 def _load_archive(

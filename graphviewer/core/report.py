@@ -27,6 +27,8 @@ def format_report(snapshot: GraphSnapshot, *, max_ops: int = 12) -> str:
     where = snapshot.source_path or snapshot.name
     ms = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in snapshot.timings.items())
     lines.append(f"{where} — {snapshot.name}, mode {snapshot.mode} ({ms})")
+    if snapshot.notice:
+        lines.append(snapshot.notice)
     lines.append(f"autograd graph: {snapshot.num_nodes} nodes, {snapshot.num_edges} edges")
     if snapshot.mode == "no_grad":
         lines.append("  (under no_grad no autograd graph is built: there is nothing to walk)")

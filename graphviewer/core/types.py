@@ -48,6 +48,8 @@ class ModelSpec:
     hints: Mapping[str, Any] = field(default_factory=dict)
     # id(tensor) -> the user's variable name, for leaf tensors a script names (`x`, `w`, `b`)
     tensor_names: Mapping[int, str] = field(default_factory=dict)
+    # what the loader did that the user should know: "stopped the script at its first forward …"
+    notice: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,7 @@ class GraphSnapshot:
     warnings: tuple[Warning_, ...] = ()
     timings: Mapping[str, float] = field(default_factory=dict)  # stage -> seconds
     log: str = ""  # what the user's code printed
+    notice: str = ""  # the loader's word to the user (`ModelSpec.notice`)
 
     @property
     def nodes(self) -> dict[str, GraphNode]:

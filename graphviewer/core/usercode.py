@@ -1,8 +1,8 @@
 """Finding the user's own code in a stack: the line of `forward` that made an op, or that raised.
 
-"The user's code" is any frame whose file is one of the given source files; when none are given
-(a live model from a notebook), any frame outside torch, graphviewer, site-packages and the
-standard library.
+"The user's code" is any frame whose file is one of the given source files or lies under one of
+the given source folders (their package); when none are given (a live model from a notebook),
+any frame outside torch, graphviewer, site-packages and the standard library.
 """
 
 from __future__ import annotations
@@ -36,8 +36,11 @@ _LIBRARY_ROOTS: tuple[str, ...] = tuple(
 class UserCodeFilter:
     """Decides, per code object (cached), whether a frame belongs to the user."""
 
-    def __init__(self, source_files: Collection[str | Path] = ()) -> None:
+    def __init__(
+        self, source_files: Collection[str | Path] = (), source_dirs: Collection[str | Path] = ()
+    ) -> None:
         self._files = {str(Path(f).resolve()) for f in source_files}
+        self._dirs = tuple(os.path.join(str(Path(d).resolve()), "") for d in source_dirs)
         self._cache: dict[str, bool] = {}
         self._by_code: dict[types.CodeType, bool] = {}  # the same verdicts, one lookup a frame
 
@@ -49,10 +52,12 @@ class UserCodeFilter:
             verdict = False
         else:
             resolved = str(Path(filename).resolve()) if os.path.isabs(filename) else filename
-            if self._files:
-                verdict = resolved in self._files
+            if self._files or self._dirs:
+                verdict = resolved in self._files or (
+                    resolved.startswith(self._dirs) and outside_libraries(resolved)
+                )
             else:
-                verdict = not any(resolved.startswith(root) for root in _LIBRARY_ROOTS)
+                verdict = outside_libraries(resolved)
         self._cache[filename] = verdict
         return verdict
 
@@ -83,6 +88,14 @@ class UserCodeFilter:
         return found
 
 
+def outside_libraries(resolved: str) -> bool:
+    """Not torch, graphviewer, the standard library or an installed package (a venv's too)."""
+    if any(resolved.startswith(root) for root in _LIBRARY_ROOTS):
+        return False
+    parts = Path(resolved).parts
+    return "site-packages" not in parts and "dist-packages" not in parts
+
+
 def _walk_tb(tb: types.TracebackType | None) -> Iterator[tuple[types.FrameType, int]]:
     while tb is not None:
         yield tb.tb_frame, tb.tb_lineno
@@ -100,6 +113,45 @@ def describe_exception(exc: BaseException, where: SourceLoc | None) -> str:
         text = f"the code called exit({exc.code!r})"
     else:
         text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    if where is not None:
+        text += f" (at {Path(where.file).name}:{where.line} in {where.function}"
+        text += f": {where.text})" if where.text else ")"
+    return text
+
+
+# Import names whose pip package is named otherwise.
+_PIP_NAMES = {
+    "cv2": "opencv-python",
+    "PIL": "pillow",
+    "sklearn": "scikit-learn",
+    "yaml": "pyyaml",
+    "skimage": "scikit-image",
+    "bs4": "beautifulsoup4",
+    "attr": "attrs",
+}
+
+
+def describe_cause(exc: BaseException, where: SourceLoc | None) -> str | None:
+    """A missing package or file in words, or None for any other failure.
+
+    `No module named 'foo'` → "imports 'foo', which is not installed (pip install foo?)";
+    FileNotFoundError → "opens 'data/x.csv', which does not exist (paths are relative to …)".
+    The user's line follows, as in `describe_exception`.
+    """
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        top = exc.name.split(".")[0]
+        if top in sys.modules and top != exc.name:
+            text = f"imports '{exc.name}', which the installed {top} does not have"
+        else:
+            pip = _PIP_NAMES.get(top, top)
+            text = f"imports '{exc.name}', which is not installed (pip install {pip}?)"
+    elif isinstance(exc, FileNotFoundError) and exc.filename:
+        name = os.fsdecode(exc.filename)
+        text = f"opens '{name}', which does not exist"
+        if not os.path.isabs(name):
+            text += f" (paths are relative to the current folder, {os.getcwd()})"
+    else:
+        return None
     if where is not None:
         text += f" (at {Path(where.file).name}:{where.line} in {where.function}"
         text += f": {where.text})" if where.text else ")"

@@ -75,6 +75,8 @@ def run_window(
     mode: Mode = "train",
     trust: bool = False,
     input_shape: tuple[int, ...] | None = None,
+    model: str | None = None,
+    run_script: bool = False,
     depth: int | None = None,
     expand_all: bool = False,
 ) -> int:
@@ -90,6 +92,8 @@ def run_window(
             mode,
             trust,
             input_shape,
+            model=model,
+            run_script=run_script,
             collapsed=frozenset() if expand_all else None,
             depth=depth,
         )

@@ -26,6 +26,8 @@ class OpenRequest:
     mode: Mode = "train"
     trust: bool = False
     input_shape: tuple[int, ...] | None = None
+    model: str | None = None  # `--model`: a variable, a class or a call such as "Net(3)"
+    run_script: bool = False  # `--run-script`: run a script to its end, not to its first forward
     spec: ModelSpec | None = None  # a live model from `graphviewer.show`; None for a file
     collapsed: frozenset[str] | None = None  # None: the layout engine's default depth
     depth: int | None = None  # the expansion depth when `collapsed` is None (None: default)
@@ -74,8 +76,11 @@ def open_model(
             request.path,
             trust=request.trust,
             input_shape=request.input_shape,
+            model_name=request.model,
+            run_script=request.run_script,
             cancel=cancel,
             stdout=io.StringIO(),  # the script's prints land in spec.log, not on a terminal
+            report=report,
         )
         # The previous model's cycles are collected, the new one kept out of full sweeps:
         # a sweep of a big model's objects would stall a frame for 200+ ms at random.

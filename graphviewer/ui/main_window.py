@@ -8,6 +8,7 @@ backward stepping, train/eval comparison) are further docks added in `_build_doc
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt
@@ -211,7 +212,11 @@ class MainWindow(QMainWindow):
         self.mode_box.setCurrentText(snap.mode)
         self.mode_box.blockSignals(False)
         self.setWindowTitle(f"{request.title} — {snap.mode} — graphviewer")
-        if self.message_bar.kind:
+        if snap.notice:  # the script was stopped at its first forward: say so, and how not to
+            run = replace(request, run_script=True, spec=None)
+            actions = (("Run it to its end", lambda: self.session.open(run)),)
+            self.message_bar.show_message("info", html.escape(snap.notice), actions)
+        elif self.message_bar.kind:
             self.message_bar.clear()
         if request.path is not None:
             self._remember(request.path)
@@ -236,10 +241,8 @@ class MainWindow(QMainWindow):
     def _on_session_needs_input(self, request: OpenRequest, suggestion: str) -> None:
         assert request.path is not None
         shape = dialogs.ask_input_shape(self, request.path, suggestion)
-        if shape is not None:
-            self.session.open(
-                OpenRequest(request.path, request.mode, request.trust, input_shape=shape)
-            )
+        if shape is not None:  # the same request (its --model too), with an input
+            self.session.open(replace(request, input_shape=shape, spec=None))
 
     def _on_session_cancelled(self) -> None:
         self.statusBar().showMessage("cancelled", 3000)

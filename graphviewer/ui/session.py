@@ -7,6 +7,7 @@ collapse run on separate `JobWorker`s: the old graph can still be folded while a
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -123,7 +124,7 @@ class ModelSession(QObject):
         if isinstance(error, UntrustedFileError) and request is not None:
             self.needs_trust.emit(request)
         elif isinstance(error, NeedsInputError) and request is not None:
-            self.needs_input.emit(request, error.hint.removeprefix("pass --input-shape "))
+            self.needs_input.emit(request, suggested_shape(error.hint))
         else:
             self.failed.emit(request, error)
         self.idle.emit()
@@ -149,3 +150,9 @@ class ModelSession(QObject):
 
     def _on_layouter_failed(self, _job: int, error: BaseException) -> None:
         self.failed.emit(None, error)
+
+
+def suggested_shape(hint: str) -> str:
+    """The shape a loader's hint suggests: "define example_input() or pass --input-shape 1,16"."""
+    found = re.search(r"--input-shape (\S+)", hint)
+    return found.group(1) if found else ""

@@ -136,7 +136,11 @@ def test_load_model_file_tutorial_script_finds_model_and_input(
     assert type(spec.model).__name__ == "Net"
     assert tuple(spec.args[0].shape) == (8, 10)
     assert tuple(run(spec).shape) == (8, 3)
-    assert "torch.Size([8, 3])" in spec.log
+    # Stopped at `out = model(x)`: the print after it does not run, and the notice says so.
+    assert "first forward of Net (line 25)" in spec.notice
+    assert "torch.Size" not in spec.log
+    spec = load_model_file(SAMPLES / "tutorial_script.py", run_script=True)
+    assert "torch.Size([8, 3])" in spec.log and not spec.notice
     assert "torch.Size" not in capsys.readouterr().out
 
 
@@ -388,11 +392,14 @@ def test_load_model_file_hints_at_a_class_never_instantiated(tmp_path: Path) -> 
         class Net(nn.Module):
             pass
 
+        class Other(nn.Module):
+            pass
+
         if __name__ == "__main__":
             net = Net()
         """,
     )
-    with pytest.raises(ModelLoadError, match="class Net is defined but never instantiated"):
+    with pytest.raises(ModelLoadError, match="class Net, Other is defined but never instantiated"):
         load_model_file(path)
 
 

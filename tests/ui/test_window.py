@@ -40,7 +40,7 @@ def test_window_opens_sample(name: str, window: MainWindow, open_and_wait: OpenA
     assert len(opened.layout.items) > 0
     assert f"{opened.snapshot.num_nodes:,} nodes" in window.status.counts.text()
     assert name in window.windowTitle()
-    assert window.message_bar.kind == ""
+    assert window.message_bar.kind != "error"  # a script stopped at its first forward says so
 
 
 def test_window_click_node_shows_details_and_source(

@@ -2,13 +2,16 @@
 
 A tutorial script builds its model at module level, makes an input and calls it. We look for
 the `nn.Module` instances it left behind, then try its tensors as input by calling the model
-(eval mode, `no_grad`, state restored) until one is accepted.
+(eval mode, `no_grad`, state restored) until one is accepted. A file that only defines its
+model class gets it built when the constructor needs no arguments; `--model` may name a
+variable, a class, or a call such as `Net(upscale_factor=3)`.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+import inspect
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import torch
@@ -38,17 +41,18 @@ def find_models(namespace: Mapping[str, Any]) -> list[tuple[str, nn.Module]]:
     return [(name, m) for key, (name, m) in found.items() if key not in inner]
 
 
+# Runs user code (a constructor, a `--model` expression) turning its failures into load errors:
+# `call(what, fn)`.
+CallUser = Callable[[str, Callable[[], Any]], Any]
+
+
 def pick_model(
-    namespace: Mapping[str, Any], model_name: str | None
+    namespace: Mapping[str, Any], model_name: str | None, call: CallUser | None = None
 ) -> tuple[str, nn.Module] | None:
-    """The model the user means: the one named `model_name`, or the only candidate, or None."""
+    """The model the user means: the one `model_name` names, or the only candidate, or None."""
+    call = call or (lambda _what, fn: fn())
     if model_name is not None:
-        value = namespace.get(model_name)
-        if not isinstance(value, nn.Module):
-            names = ", ".join(n for n, _ in find_models(namespace)) or "none"
-            what = "no variable" if model_name not in namespace else "no nn.Module"
-            raise ModelLoadError(f"{what} named '{model_name}' (nn.Module variables: {names})")
-        return model_name, value
+        return model_name, resolve_model(namespace, model_name, call)
     candidates = find_models(namespace)
     if len(candidates) > 1:  # prefer the ones with weights: an `act = nn.ReLU()` is no model
         with_params = [c for c in candidates if any(True for _ in c[1].parameters())]
@@ -57,6 +61,99 @@ def pick_model(
         names = ", ".join(n for n, _ in candidates)
         raise ModelLoadError(f"the script defines several models: {names}", hint="use --model NAME")
     return candidates[0] if candidates else None
+
+
+def resolve_model(namespace: Mapping[str, Any], text: str, call: CallUser) -> nn.Module:
+    """`--model TEXT`: a variable, a class (built when it needs no arguments), or a call."""
+    text = text.strip()
+    if text.isidentifier():
+        if text not in namespace:
+            raise ModelLoadError(f"no variable named '{text}' in the file", hint=_known(namespace))
+        value = namespace[text]
+    else:
+        code = call(f"--model {text!r}", lambda: compile(text, "<--model>", "eval"))
+        value = call(f"--model {text!r}", lambda: eval(code, dict(namespace)))
+    if isinstance(value, type) and issubclass(value, nn.Module):
+        return build_class(value, call)
+    if not isinstance(value, nn.Module):
+        what = type(value).__name__
+        raise ModelLoadError(
+            f"--model {text!r} is a {what}, not an nn.Module", hint=_known(namespace)
+        )
+    return value
+
+
+def model_classes(namespace: Mapping[str, Any]) -> list[type[nn.Module]]:
+    """The `nn.Module` subclasses the file itself defines (not the ones it imports)."""
+    own = namespace.get("__name__")
+    return [
+        value
+        for name, value in namespace.items()
+        if isinstance(value, type)
+        and issubclass(value, nn.Module)
+        and value.__module__ == own
+        and not name.startswith("_")
+    ]
+
+
+def outermost_classes(classes: list[type[nn.Module]]) -> list[type[nn.Module]]:
+    """The classes no other one of `classes` builds: `GPT`, not the `Block` inside it.
+
+    "Builds" is read from the names the other classes' methods use, so nothing is run.
+    """
+    used: set[str] = set()
+    for cls in classes:
+        for value in vars(cls).values():
+            code = getattr(getattr(value, "__func__", value), "__code__", None)
+            if code is not None:
+                used |= {n for n in _names_in(code) if n != cls.__name__}
+    return [c for c in classes if c.__name__ not in used]
+
+
+def _names_in(code: Any) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):  # a nested function or comprehension
+            names |= _names_in(const)
+    return names
+
+
+def build_class(cls: type[nn.Module], call: CallUser) -> nn.Module:
+    """`cls()`, or a `ModelLoadError` naming the arguments its constructor needs."""
+    needed = required_arguments(cls)
+    if needed:
+        form = ", ".join(f"{a}=..." for a in needed)
+        raise ModelLoadError(
+            f"class {cls.__name__} needs arguments to be built: {', '.join(needed)}",
+            hint=f"pass them as --model '{cls.__name__}({form})'",
+        )
+    return call(f"{cls.__name__}()", cls)  # type: ignore[no-any-return]
+
+
+def required_arguments(cls: type) -> list[str]:
+    """The constructor's parameters that have no default (`upscale_factor`)."""
+    try:
+        signature = inspect.signature(cls)
+    except (TypeError, ValueError):  # a builtin signature: nothing to tell
+        return []
+    kinds = (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY,
+    )
+    return [
+        p.name for p in signature.parameters.values() if p.kind in kinds and p.default is p.empty
+    ]
+
+
+def _known(namespace: Mapping[str, Any]) -> str:
+    """What `--model` could name in this file: its module variables and classes."""
+    variables = [n for n, _ in find_models(namespace)]
+    classes = [c.__name__ for c in model_classes(namespace)]
+    parts = [f"nn.Module variables: {', '.join(variables) or 'none'}"]
+    if classes:
+        parts.append(f"classes: {', '.join(classes)}")
+    return "; ".join(parts)
 
 
 def find_output(namespace: Mapping[str, Any], output_name: str | None) -> tuple[str, Any] | None:
