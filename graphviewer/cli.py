@@ -65,7 +65,18 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="the tensor whose graph to show in a plain autograd script",
     )
+    _add_device_option(p)
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+
+
+def _add_device_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--device",
+        choices=("cpu", "meta"),
+        default=None,
+        help="meta: build the model without weights (shapes and graph, no values) for models "
+        "too big for memory; default: the file's GRAPHVIEWER_DEVICE hint, else cpu",
+    )
 
 
 def _add_depth_options(p: argparse.ArgumentParser) -> None:
@@ -173,6 +184,7 @@ def load_and_capture(args: argparse.Namespace) -> Any:
         input_shape=args.input_shape,
         input_dtype=args.input_dtype,
         stdout=sys.stderr,
+        device=args.device,
     )
     settle_loaded(collect=False)  # a one-shot process: no full collection sweeps the model
     return run_job(capture_graph(spec, args.mode))
@@ -252,6 +264,7 @@ def _window(argv: list[str]) -> int:
     parser.add_argument("--mode", choices=("train", "eval", "no_grad"), default="train")
     parser.add_argument("--trust", action="store_true", help="open a full pickle without asking")
     parser.add_argument("--input-shape", type=_shape, metavar="16,20")
+    _add_device_option(parser)
     _add_depth_options(parser)
     args = parser.parse_args(argv)
     problem = _no_display()
@@ -267,6 +280,7 @@ def _window(argv: list[str]) -> int:
         input_shape=args.input_shape,
         depth=args.depth,
         expand_all=args.expand == "all",
+        device=args.device,
     )
 
 

@@ -20,6 +20,7 @@ import torch
 
 from graphviewer.core.autograd_graph import walk_autograd_graph
 from graphviewer.core.errors import Cancelled, CaptureError
+from graphviewer.core.fake import fake_mode_of, values_warning
 from graphviewer.core.gc_pause import gc_paused
 from graphviewer.core.integrity import ModelPreserved, seeded_rng
 from graphviewer.core.jobs import CancelToken, Job, Progress, run_job
@@ -96,10 +97,16 @@ def capture_graph(
         return GraphSnapshot(spec.name, mode, source, graph, {}, {}, out_ids, (), timings, spec.log)
 
     model = spec.model
+    # A model built without weights (--device meta) runs in its own fake mode; it has shapes
+    # but no values to measure.
+    fake = fake_mode_of(model, iter_tensors((spec.args, spec.kwargs)))
+    stats = stats and fake is None
     recorder = CaptureRecorder(model, code, cancel, report, stats=stats)
     yield Progress("running forward", 0, recorder.module_count)
     start = time.perf_counter()
     with ExitStack() as scope:
+        if fake is not None:
+            scope.enter_context(fake)
         preserved = scope.enter_context(ModelPreserved(model))
         # The recorder makes thousands of small acyclic objects (notes, statistics); left on,
         # the cyclic collector would sweep the whole heap several times during the pass.
@@ -152,7 +159,8 @@ def capture_graph(
         output_ids=out_ids,
         warnings=find_warnings(graph, modules, all_stats, mode)
         + _mode_warning(fixed_mode)
-        + tuple(preserved.warnings),
+        + tuple(preserved.warnings)
+        + values_warning(fake),
         timings=timings,
         log=spec.log,
     )

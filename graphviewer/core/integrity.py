@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
+from graphviewer.core.fake import is_fake
 from graphviewer.core.jobs import CancelToken
 from graphviewer.core.types import Warning_
 
@@ -167,6 +168,8 @@ def _written(
 def _storage_key(t: torch.Tensor) -> int | None:
     """Where a tensor's values live, shared by `.data`, `.detach()` and views; None for tensors
     with no real storage (fake or meta)."""
+    if is_fake(t):
+        return None
     try:
         ptr = t.untyped_storage().data_ptr()
     except (RuntimeError, NotImplementedError):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from graphviewer.core import fake
 from graphviewer.core.errors import ModelLoadError, NeedsInputError
 from graphviewer.core.jobs import CancelToken
 from graphviewer.core.loading import archives, discover
@@ -56,17 +57,19 @@ def load_model_file(
     input_dtype: str = "float32",
     cancel: CancelToken | None = None,
     stdout: TextIO | None = None,
+    device: str | None = None,
 ) -> ModelSpec:
     """Open the model file at `path` and return a `ModelSpec` ready to capture.
 
     `trust` allows full pickles (they run code). `model_name`, `input_name` and `output_name`
     pick variables of a tutorial-style script; `input_shape`/`input_dtype` make an input when
     the file has none. What the user's code prints goes to `stdout` (default: `sys.stderr`)
-    and into `ModelSpec.log`.
+    and into `ModelSpec.log`. `device="meta"` builds the model without weights (`core/fake.py`);
+    None follows the file's `GRAPHVIEWER_DEVICE` hint, else builds on the CPU.
     """
     path = Path(path).expanduser()
     cancel = cancel or CancelToken()
-    request = _Request(trust, model_name, input_name, output_name, input_shape, input_dtype)
+    request = _Request(trust, model_name, input_name, output_name, input_shape, input_dtype, device)
     try:
         kind = sniff_kind(path)
         cancel.raise_if_cancelled()
@@ -95,19 +98,31 @@ class _Request:
     output_name: str | None
     input_shape: tuple[int, ...] | None
     input_dtype: str
+    device: str | None = None
 
 
 def _load_python(
     path: Path, request: _Request, cancel: CancelToken, stdout: TextIO | None
 ) -> ModelSpec:
     code = compile_user_file(path)
-    with user_scope(path, stdout) as scope:
-        namespace = run_user_file(path, code, scope)
-        cancel.raise_if_cancelled()
-        if callable(namespace.get("build_model")):
-            fields = _from_convention(namespace, request, scope, cancel)
-        else:
-            fields = _from_script(namespace, request, cancel)
+    # A script builds its model at module level: with --device meta all of it runs without
+    # weights. A build_model() file's module level (imports, classes) runs as it is.
+    convention = "build_model" in code.co_names
+    try:
+        with user_scope(path, stdout) as scope:
+            with fake.building(None if convention else request.device):
+                namespace = run_user_file(path, code, scope)
+            cancel.raise_if_cancelled()
+            device = request.device or namespace.get(fake.DEVICE_HINT)
+            if callable(namespace.get("build_model")):
+                with fake.building(device):
+                    fields = _from_convention(namespace, request, scope, cancel)
+            else:
+                fields = _from_script(namespace, request, cancel)
+    except ModelLoadError as exc:
+        if not exc.hint and request.device != "meta" and fake.out_of_memory(exc.__cause__):
+            exc.hint = fake.META_SUGGESTION
+        raise
     hints = {k: v for k, v in namespace.items() if k.startswith(HINT_PREFIX)}
     return ModelSpec(
         path=path,
@@ -202,6 +217,10 @@ def _load_archive(
     path: Path, kind: str, request: _Request, cancel: CancelToken, stdout: TextIO | None
 ) -> ModelSpec:
     """A pickle, TorchScript archive or export program, with inputs from it or beside it."""
+    if request.device == "meta":
+        raise ModelLoadError(
+            f"--device meta opens .py model files only; this {KIND_NAMES[kind]} holds its weights"
+        )
     with user_scope(path, stdout) as scope:
         kwargs: dict[str, Any] | None = None
         if kind == "export":

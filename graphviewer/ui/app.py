@@ -77,6 +77,7 @@ def run_window(
     input_shape: tuple[int, ...] | None = None,
     depth: int | None = None,
     expand_all: bool = False,
+    device: str | None = None,
 ) -> int:
     """Open the window (on `path` if given) and run until it closes; the exit status."""
     from graphviewer.ui.jobs import OpenRequest
@@ -92,6 +93,7 @@ def run_window(
             input_shape,
             collapsed=frozenset() if expand_all else None,
             depth=depth,
+            device=device,
         )
         window.open_request(request)
     status = app.exec()
