@@ -12,12 +12,12 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+import torch
+from torch import nn
 
 # Imported here, not in build_model(): a library imported under fake tensors would keep fake
 # module-level constants for the rest of the process.
-from transformers import LlamaConfig, LlamaForCausalLM  # noqa: E402
+from transformers import LlamaConfig, LlamaForCausalLM
 
 GRAPHVIEWER_DEVICE = "meta"
 SEQ_LEN = 32

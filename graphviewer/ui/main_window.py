@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from graphviewer.core.categories import CATEGORY_LABELS
 from graphviewer.core.jobs import Progress
-from graphviewer.core.types import Mode
+from graphviewer.core.types import GraphSnapshot, Mode
 from graphviewer.render.scene import Hit, text_measurer
 from graphviewer.render.theme import theme_named
 from graphviewer.ui import dialogs
@@ -213,10 +213,23 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{request.title} — {snap.mode} — graphviewer")
         if self.message_bar.kind:
             self.message_bar.clear()
+        self._say_if_no_values(snap)
         if request.path is not None:
             self._remember(request.path)
         if self.search_bar.isVisible():
             self._on_search_query_changed(self.search_bar.field.text())
+
+    def _say_if_no_values(self, snap: GraphSnapshot) -> None:
+        """A model built without weights (--device meta): say so, not only by empty panels."""
+        for warning in snap.warnings:
+            if warning.kind == "values":
+                text = html.escape(warning.message[0].upper() + warning.message[1:])
+                self.message_bar.show_message(
+                    "info",
+                    f"<b>{text}.</b> Modules, shapes and the graph are real; activation "
+                    "statistics and histograms are not.",
+                )
+                return
 
     def _on_session_relaid(self, opened: OpenedGraph, anchor: str) -> None:
         self.canvas.set_graph(opened.snapshot, opened.layout, keep_module=anchor)
