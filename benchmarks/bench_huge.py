@@ -57,9 +57,29 @@ def example_input() -> torch.Tensor:
 
 
 def child(path: str, mode: str) -> None:
-    """Run `graphviewer inspect` in this process; print its time and peak memory as JSON."""
+    """Run `graphviewer inspect` in this process; print its time and peak memory as JSON.
+
+    `path` "-" only imports what an inspect of a transformers model imports: the baseline."""
+    if path == "-":
+        import transformers  # noqa: F401
+
+        from graphviewer.core import capture, model_file  # noqa: F401
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        print(json.dumps({"status": 0, "seconds": 0.0, "peak": peak}))
+        return
+    import graphviewer.core.model_file as model_file
     from graphviewer.cli import main
 
+    loaded: list[int] = []
+    load = model_file.load_model_file
+
+    def load_and_note(*args: object, **kwargs: object) -> object:
+        spec = load(*args, **kwargs)  # type: ignore[arg-type]
+        loaded.append(_current_rss())  # the model is built: what follows is the capture's
+        return spec
+
+    model_file.load_model_file = load_and_note  # type: ignore[assignment]
     start = time.perf_counter()
     with open(os.devnull, "w") as devnull:
         saved, sys.stdout = sys.stdout, devnull
@@ -69,10 +89,19 @@ def child(path: str, mode: str) -> None:
             sys.stdout = saved
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
-    print(json.dumps({"status": status, "seconds": seconds, "peak": peak}))
+    result = {"status": status, "seconds": seconds, "peak": peak, "loaded": loaded[0]}
+    print(json.dumps(result))
 
 
-def run_child(path: Path, mode: str) -> dict[str, float]:
+def _current_rss() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def run_child(path: Path | str, mode: str) -> dict[str, float]:
     env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT))
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(path), "--mode", mode],
@@ -83,10 +112,10 @@ def run_child(path: Path, mode: str) -> dict[str, float]:
     )
     lines = out.stdout.strip().splitlines()
     if out.returncode != 0 or not lines:
-        raise SystemExit(f"bench_huge: {path.name}: the child failed: {out.stderr.strip()[-500:]}")
+        raise SystemExit(f"bench_huge: {path}: the child failed: {out.stderr.strip()[-500:]}")
     result: dict[str, float] = json.loads(lines[-1])
     if result["status"] != 0:
-        raise SystemExit(f"bench_huge: {path.name}: inspect exited {result['status']}")
+        raise SystemExit(f"bench_huge: {path}: inspect exited {result['status']}")
     return result
 
 
@@ -111,6 +140,8 @@ def main() -> None:
     import torch
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, mode {args.mode}")
+    base = run_child("-", args.mode)["peak"]
+    print(f"imports alone (Python, torch, transformers, graphviewer): {base / 2**20:,.0f} MB")
     llama = run_child(LLAMA, args.mode)
     print(
         f"llama 7B shape, --device meta: opened in {llama['seconds']:.1f} s, "
@@ -128,8 +159,10 @@ def main() -> None:
         f"gpt2-xl shape, real weights: {weights / 4 / 1e9:.2f} B parameters = "
         f"{weights / 2**30:.2f} GiB; inspect took {xl['seconds']:.1f} s, peak RSS "
         f"{xl['peak'] / 2**30:.2f} GiB; graphviewer's own beyond the model: "
-        f"{own / 2**20:,.0f} MB (goal < 1 GB)"
+        f"{own / 2**20:,.0f} MB (goal < 1 GB), {(own - base) / 2**20:,.0f} MB beyond the imports"
     )
+    capture = xl["peak"] - xl["loaded"]
+    print(f"  of which the capture's peak above the built model: {capture / 2**20:,.0f} MB")
 
 
 if __name__ == "__main__":
