@@ -9,6 +9,7 @@ fails there, while a fake mode lets it through (transformers checks for fake ten
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
@@ -16,6 +17,7 @@ from typing import Any
 
 import torch
 
+from graphviewer.core.errors import ModelLoadError
 from graphviewer.core.types import Warning_
 
 DEVICES = ("cpu", "meta")
@@ -38,8 +40,10 @@ def fake_mode() -> Any:
     return FakeTensorMode(allow_non_fake_inputs=True)
 
 
-def building(device: str | None) -> AbstractContextManager[Any]:
+def building(device: object) -> AbstractContextManager[Any]:
     """The context a model is built in for `device`: a fresh fake mode for "meta"."""
+    if device is not None and device not in DEVICES:
+        raise ModelLoadError(f"{DEVICE_HINT} = {device!r}: expected one of {', '.join(DEVICES)}")
     return fake_mode() if device == "meta" else nullcontext()
 
 
@@ -75,6 +79,14 @@ def _weights_then(model: torch.nn.Module, tensors: Iterable[torch.Tensor]) -> It
 def values_warning(fake: Any | None) -> tuple[Warning_, ...]:
     """The snapshot's plain word that a fake model has no statistics (report, JSON, window)."""
     return (Warning_("values", "(root)", VALUES_UNAVAILABLE),) if fake is not None else ()
+
+
+def tidy_allocator_message(text: str) -> str:
+    """torch's allocator failure without its C++ noise: "DefaultCPUAllocator: can't allocate
+    memory: you tried to allocate 4398046511104 bytes" → "... 4,398,046,511,104 bytes"."""
+    text = re.sub(r"\[enforce fail at [^\]]*\] err == 0\. ", "", text)
+    text = re.sub(r"\. Error code 12 \(Cannot allocate memory\)", "", text)
+    return re.sub(r"allocate (\d+) bytes", lambda m: f"allocate {int(m[1]):,} bytes", text)
 
 
 def out_of_memory(exc: BaseException | None) -> bool:

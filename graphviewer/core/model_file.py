@@ -122,6 +122,7 @@ def _load_python(
     except ModelLoadError as exc:
         if not exc.hint and request.device != "meta" and fake.out_of_memory(exc.__cause__):
             exc.hint = fake.META_SUGGESTION
+            exc.cause = fake.tidy_allocator_message(exc.cause)
         raise
     hints = {k: v for k, v in namespace.items() if k.startswith(HINT_PREFIX)}
     return ModelSpec(

@@ -8,6 +8,7 @@ backward stepping, train/eval comparison) are further docks added in `_build_doc
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from graphviewer.core.categories import CATEGORY_LABELS
+from graphviewer.core.fake import META_SUGGESTION
 from graphviewer.core.jobs import Progress
 from graphviewer.core.types import GraphSnapshot, Mode
 from graphviewer.render.scene import Hit, text_measurer
@@ -239,6 +241,9 @@ class MainWindow(QMainWindow):
     def _on_session_failed(self, request: OpenRequest | None, error: BaseException) -> None:
         text = failure_html(request, error, still_showing=self.session.current is not None)
         actions = (("Try again", lambda: self.session.open(request)),) if request else ()
+        if request is not None and getattr(error, "hint", "") == META_SUGGESTION:
+            meta = replace(request, device="meta")  # the build did not fit in memory
+            actions = (("Open without weights", lambda: self.session.open(meta)), *actions)
         self.message_bar.show_message("error", text, actions)
 
     def _on_session_needs_trust(self, request: OpenRequest) -> None:

@@ -122,6 +122,15 @@ def test_a_build_out_of_memory_suggests_meta(tmp_path: Path) -> None:
     with pytest.raises(ModelLoadError) as info:
         load_model_file(path)
     assert "--device meta" in str(info.value), str(info.value)
+    assert "enforce fail" not in str(info.value) and "4,611,686,018,427,387,904 bytes" in str(
+        info.value
+    )
+
+
+def test_an_unknown_device_hint_is_a_clear_error(tmp_path: Path) -> None:
+    path = _write(tmp_path, _WIDE.format(hint='GRAPHVIEWER_DEVICE = "tpu"'))
+    with pytest.raises(ModelLoadError, match=r"model\.py: GRAPHVIEWER_DEVICE = 'tpu': expected"):
+        load_model_file(path)
 
 
 def test_cli_inspect_says_values_are_not_available(

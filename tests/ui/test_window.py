@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from graphviewer.core.types import collapsed_id
@@ -257,3 +258,25 @@ def test_window_opens_a_model_built_without_weights(
     window.canvas.focus_rect(window.canvas.box_rect(addmm.id), min_scale=1.0)
     qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=_screen_point(window, addmm.id))
     assert "not available (built without weights" in window.details.text()
+
+
+def test_window_offers_to_open_without_weights_when_a_build_runs_out_of_memory(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    path = tmp_path / "huge.py"
+    path.write_text(
+        "import torch\nfrom torch import nn\n"
+        "def build_model():  # 4 EB of weights: the allocator refuses at once\n"
+        "    return nn.Linear(1 << 40, 1 << 20)\n"
+        "def example_input():\n    return torch.randn(1, 1 << 40)\n"
+    )
+    with qtbot.waitSignal(window.session.failed, timeout=60_000):
+        window.open_path(path)
+    assert window.message_bar.kind == "error"
+    assert "--device meta" in window.message_bar._label.text()
+    buttons = {b.text(): b for b in window.message_bar.findChildren(QPushButton)}
+    with qtbot.waitSignal(window.session.opened, timeout=60_000) as blocker:
+        qtbot.mouseClick(buttons["Open without weights"], Qt.MouseButton.LeftButton)
+    assert blocker.args[0].request.device == "meta"
+    assert blocker.args[0].snapshot.modules[""].output_shapes == ((1, 1 << 20),)
+    assert window.message_bar.kind == "info"
