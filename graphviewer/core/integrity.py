@@ -224,17 +224,28 @@ class ModelPreserved:
         self.warnings: list[Warning_] = []
 
     def __enter__(self) -> ModelPreserved:
-        modules = list(self._model.named_modules(remove_duplicate=True))
-        self._training = [(m, m.training) for _, m in modules]
-        self._bindings = [
-            (m, dict(m._parameters), dict(m._buffers), _tensor_attributes(m)) for _, m in modules
-        ]
-        self._buffers = [(b, b.detach().clone()) for b in self._model.buffers() if b is not None]
-        self._params = [
-            (name, p, p._version) for name, p in self._model.named_parameters(remove_duplicate=True)
-        ]
-        attrs = [t for _, _, _, tensors in self._bindings for t in tensors.values()]
-        self._cow = _CopyOnWrite([p for _, p, _ in self._params] + attrs)
+        # One walk over the modules: a ResNet-50 has 150 of them and this runs every capture.
+        self._training: list[tuple[torch.nn.Module, bool]] = []
+        self._bindings: list[tuple[torch.nn.Module, dict[str, Any], dict[str, Any], dict[str, Any]]]
+        self._bindings = []
+        self._buffers: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._params: list[tuple[str, torch.Tensor, int]] = []
+        seen: set[int] = set()
+        for path, m in self._model.named_modules(remove_duplicate=True):
+            params, buffers, tensors = dict(m._parameters), dict(m._buffers), _tensor_attributes(m)
+            self._training.append((m, m.training))
+            self._bindings.append((m, params, buffers, tensors))
+            for b in buffers.values():
+                if b is not None and id(b) not in seen:
+                    seen.add(id(b))
+                    self._buffers.append((b, b.detach().clone()))
+            for name, p in params.items():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    self._params.append((f"{path}.{name}" if path else name, p, p._version))
+        watched = [p for _, p, _ in self._params]
+        watched += [t for _, _, _, tensors in self._bindings for t in tensors.values()]
+        self._cow = _CopyOnWrite(watched)
         self._cow.__enter__()
         return self
 
@@ -252,7 +263,8 @@ class ModelPreserved:
             for buf, saved in self._buffers:
                 _put_back(buf, saved)
         for m, training in self._training:
-            m.training = training
+            if m.training != training:
+                m.training = training
         restored = self._cow.copies
         changed = [n for n, p, v in self._params if p._version != v and id(p) not in restored]
         if changed:
