@@ -62,6 +62,7 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="the tensor whose graph to show in a plain autograd script",
     )
+    _add_device_option(p)
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
 
 
@@ -77,6 +78,16 @@ def _add_script_options(p: argparse.ArgumentParser) -> None:
         "--run-script",
         action="store_true",
         help="run a script to its end instead of stopping it at its first forward",
+    )
+
+
+def _add_device_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--device",
+        choices=("cpu", "meta"),
+        default=None,
+        help="meta: build the model without weights (shapes and graph, no values) for models "
+        "too big for memory; default: the file's GRAPHVIEWER_DEVICE hint, else cpu",
     )
 
 
@@ -187,6 +198,7 @@ def load_and_capture(args: argparse.Namespace) -> Any:
         stdout=sys.stderr,
         run_script=args.run_script,
         report=_script_progress if args.run_script else None,
+        device=args.device,
     )
     if spec.notice and (args.command != "inspect" or args.json):  # the report says it itself
         print(f"graphviewer: {spec.notice}", file=sys.stderr)
@@ -275,6 +287,7 @@ def _window(argv: list[str]) -> int:
     parser.add_argument("--trust", action="store_true", help="open files that run code, unasked")
     parser.add_argument("--input-shape", type=_shape, metavar="16,20")
     _add_script_options(parser)
+    _add_device_option(parser)
     _add_depth_options(parser)
     args = parser.parse_args(argv)
     problem = _no_display()
@@ -292,6 +305,7 @@ def _window(argv: list[str]) -> int:
         run_script=args.run_script,
         depth=args.depth,
         expand_all=args.expand == "all",
+        device=args.device,
     )
 
 

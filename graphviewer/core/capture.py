@@ -3,8 +3,8 @@
 `capture_graph` is a job (a generator yielding `Progress`); `capture_model` runs it synchronously.
 Everything it installs is scoped to the calling thread and removed in `finally`: forward hooks on
 the model's own modules (they ignore calls from other threads) and a thread-local
-`TorchFunctionMode`. The model is left as it was: training flags, buffers (BatchNorm running
-statistics), parameters and their gradients, and the global RNG state.
+`TorchFunctionMode`. The model is left as it was (`core/integrity.py`): training flags, buffers
+(BatchNorm running statistics), parameters, attribute bindings, and every RNG state it seeded.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ import torch
 
 from graphviewer.core.autograd_graph import walk_autograd_graph
 from graphviewer.core.errors import Cancelled, CaptureError
+from graphviewer.core.fake import fake_mode_of, values_warning
 from graphviewer.core.gc_pause import gc_paused
+from graphviewer.core.integrity import ModelPreserved, seeded_rng
 from graphviewer.core.jobs import CancelToken, Job, Progress, run_job
 from graphviewer.core.recorder import CaptureRecorder, iter_tensors
 from graphviewer.core.types import GraphSnapshot, Mode, ModelSpec, Warning_
@@ -97,16 +99,22 @@ def capture_graph(
         )
 
     model = spec.model
+    # A model built without weights (--device meta) runs in its own fake mode; it has shapes
+    # but no values to measure.
+    fake = fake_mode_of(model, iter_tensors((spec.args, spec.kwargs)))
+    stats = stats and fake is None
     recorder = CaptureRecorder(model, code, cancel, report, stats=stats)
     yield Progress("running forward", 0, recorder.module_count)
     start = time.perf_counter()
     with ExitStack() as scope:
-        scope.enter_context(_model_preserved(model))
+        if fake is not None:
+            scope.enter_context(fake)
+        preserved = scope.enter_context(ModelPreserved(model))
         # The recorder makes thousands of small acyclic objects (notes, statistics); left on,
         # the cyclic collector would sweep the whole heap several times during the pass.
         scope.enter_context(gc_paused())
-        scope.enter_context(torch.random.fork_rng(devices=[]))
-        torch.manual_seed(0)  # the same dropout masks every time: captures compare
+        # The same dropout masks every time, alone or beside other threads: captures compare.
+        scope.enter_context(seeded_rng(0, cancel))
         fixed_mode = not _set_training(model, mode == "train")
         scope.enter_context(torch.set_grad_enabled(mode != "no_grad"))
         if spec.hints.get("GRAPHVIEWER_DISABLE_MKLDNN"):
@@ -151,7 +159,10 @@ def capture_graph(
         modules=modules,
         stats=all_stats,
         output_ids=out_ids,
-        warnings=find_warnings(graph, modules, all_stats, mode) + _mode_warning(fixed_mode),
+        warnings=find_warnings(graph, modules, all_stats, mode)
+        + _mode_warning(fixed_mode)
+        + tuple(preserved.warnings)
+        + values_warning(fake),
         timings=timings,
         log=spec.log,
         notice=spec.notice,
@@ -200,22 +211,3 @@ def _mkldnn_disabled() -> Iterator[None]:
         warnings.filterwarnings("ignore", message=".*oneDNN.*")
         with torch.backends.mkldnn.flags(enabled=False):
             yield
-
-
-class _model_preserved:
-    """Restores training flags and buffers (BatchNorm running stats) after the pass."""
-
-    def __init__(self, model: torch.nn.Module) -> None:
-        self._model = model
-
-    def __enter__(self) -> None:
-        self._training = [(m, m.training) for m in self._model.modules()]
-        self._buffers = [(b, b.detach().clone()) for b in self._model.buffers() if b is not None]
-
-    def __exit__(self, *exc: object) -> None:
-        with torch.no_grad():
-            for buf, saved in self._buffers:
-                if buf.shape == saved.shape:
-                    buf.copy_(saved)
-        for m, training in self._training:
-            m.training = training

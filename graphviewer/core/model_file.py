@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from graphviewer.core import fake
 from graphviewer.core.errors import ModelLoadError, NeedsInputError, UntrustedFileError
 from graphviewer.core.jobs import CancelToken, Progress
 from graphviewer.core.loading import archives, discover
@@ -62,6 +63,7 @@ def load_model_file(
     stdout: TextIO | None = None,
     run_script: bool = False,
     report: Callable[[Progress], None] | None = None,
+    device: str | None = None,
 ) -> ModelSpec:
     """Open the model file at `path` and return a `ModelSpec` ready to capture.
 
@@ -70,12 +72,14 @@ def load_model_file(
     script; `input_shape`/`input_dtype` make an input when the file has none. A script is
     stopped at its first forward (its model and inputs are those of that call) unless
     `run_script`. What the user's code prints goes to `stdout` (default: `sys.stderr`) and
-    into `ModelSpec.log`; `report` hears what is happening.
+    into `ModelSpec.log`; `report` hears what is happening. `device="meta"` builds the model
+    without weights (`core/fake.py`); None follows the file's `GRAPHVIEWER_DEVICE` hint, else
+    builds on the CPU.
     """
     path = Path(path).expanduser()
     cancel = cancel or CancelToken()
     request = _Request(
-        trust, model_name, input_name, output_name, input_shape, input_dtype, run_script
+        trust, model_name, input_name, output_name, input_shape, input_dtype, run_script, device
     )
     try:
         kind = sniff_kind(path)
@@ -106,6 +110,7 @@ class _Request:
     input_shape: tuple[int, ...] | None
     input_dtype: str
     run_script: bool = False
+    device: str | None = None
 
 
 def _load_python(
@@ -117,18 +122,29 @@ def _load_python(
 ) -> ModelSpec:
     code = compile_user_file(path)
     # A convention file is run whole (its functions may follow a smoke test), and so is a
-    # script whose named output tensor is computed after its first forward.
-    stop = not request.run_script and request.output_name is None
-    stop = stop and "build_model" not in code.co_names
+    # script whose named output tensor is computed after its first forward. A script builds its
+    # model at module level: with --device meta all of it runs without weights; a
+    # build_model() file's module level (imports, classes) runs as it is.
+    convention = "build_model" in code.co_names
+    stop = not request.run_script and request.output_name is None and not convention
     report(Progress(f"running {path.name}" if stop else f"running {path.name} to its end"))
-    with user_scope(path, stdout) as scope:
-        namespace, first = run_user_script(path, code, scope, stop_at_first_forward=stop)
-        cancel.raise_if_cancelled()
-        if callable(namespace.get("build_model")):
-            fields = _from_convention(namespace, request, scope, cancel)
-        else:
-            report(Progress("finding the model"))
-            fields = _from_script(namespace, request, scope, first, cancel)
+    try:
+        with user_scope(path, stdout) as scope:
+            with fake.building(None if convention else request.device):
+                namespace, first = run_user_script(path, code, scope, stop_at_first_forward=stop)
+            cancel.raise_if_cancelled()
+            device = request.device or namespace.get(fake.DEVICE_HINT)
+            if callable(namespace.get("build_model")):
+                with fake.building(device):
+                    fields = _from_convention(namespace, request, scope, cancel)
+            else:
+                report(Progress("finding the model"))
+                fields = _from_script(namespace, request, scope, first, cancel)
+    except ModelLoadError as exc:
+        if not exc.hint and request.device != "meta" and fake.out_of_memory(exc.__cause__):
+            exc.hint = fake.META_SUGGESTION
+            exc.cause = fake.tidy_allocator_message(exc.cause)
+        raise
     hints = {k: v for k, v in namespace.items() if k.startswith(HINT_PREFIX)}
     return ModelSpec(
         path=path,
@@ -243,6 +259,10 @@ def _load_archive(
     path: Path, kind: str, request: _Request, cancel: CancelToken, stdout: TextIO | None
 ) -> ModelSpec:
     """A pickle, TorchScript archive or export program, with inputs from it or beside it."""
+    if request.device == "meta":
+        raise ModelLoadError(
+            f"--device meta opens .py model files only; this {KIND_NAMES[kind]} holds its weights"
+        )
     with user_scope(path, stdout) as scope:
         kwargs: dict[str, Any] | None = None
         if kind == "export":

@@ -79,6 +79,7 @@ def run_window(
     run_script: bool = False,
     depth: int | None = None,
     expand_all: bool = False,
+    device: str | None = None,
 ) -> int:
     """Open the window (on `path` if given) and run until it closes; the exit status."""
     from graphviewer.ui.jobs import OpenRequest
@@ -96,6 +97,7 @@ def run_window(
             run_script=run_script,
             collapsed=frozenset() if expand_all else None,
             depth=depth,
+            device=device,
         )
         window.open_request(request)
     status = app.exec()

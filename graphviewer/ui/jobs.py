@@ -31,6 +31,7 @@ class OpenRequest:
     spec: ModelSpec | None = None  # a live model from `graphviewer.show`; None for a file
     collapsed: frozenset[str] | None = None  # None: the layout engine's default depth
     depth: int | None = None  # the expansion depth when `collapsed` is None (None: default)
+    device: str | None = None  # "meta": build without weights; None: the file's hint, else cpu
 
     @property
     def title(self) -> str:
@@ -81,6 +82,7 @@ def open_model(
             cancel=cancel,
             stdout=io.StringIO(),  # the script's prints land in spec.log, not on a terminal
             report=report,
+            device=request.device,
         )
         # The previous model's cycles are collected, the new one kept out of full sweeps:
         # a sweep of a big model's objects would stall a frame for 200+ ms at random.

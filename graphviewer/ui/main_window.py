@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from graphviewer.core.categories import CATEGORY_LABELS
+from graphviewer.core.fake import META_SUGGESTION
 from graphviewer.core.jobs import Progress
-from graphviewer.core.types import Mode
+from graphviewer.core.types import GraphSnapshot, Mode
 from graphviewer.render.scene import Hit, text_measurer
 from graphviewer.render.theme import theme_named
 from graphviewer.ui import dialogs
@@ -218,10 +219,23 @@ class MainWindow(QMainWindow):
             self.message_bar.show_message("info", html.escape(snap.notice), actions)
         elif self.message_bar.kind:
             self.message_bar.clear()
+        self._say_if_no_values(snap)
         if request.path is not None:
             self._remember(request.path)
         if self.search_bar.isVisible():
             self._on_search_query_changed(self.search_bar.field.text())
+
+    def _say_if_no_values(self, snap: GraphSnapshot) -> None:
+        """A model built without weights (--device meta): say so, not only by empty panels."""
+        for warning in snap.warnings:
+            if warning.kind == "values":
+                text = html.escape(warning.message[0].upper() + warning.message[1:])
+                self.message_bar.show_message(
+                    "info",
+                    f"<b>{text}.</b> Modules, shapes and the graph are real; activation "
+                    "statistics and histograms are not.",
+                )
+                return
 
     def _on_session_relaid(self, opened: OpenedGraph, anchor: str) -> None:
         self.canvas.set_graph(opened.snapshot, opened.layout, keep_module=anchor)
@@ -231,6 +245,9 @@ class MainWindow(QMainWindow):
     def _on_session_failed(self, request: OpenRequest | None, error: BaseException) -> None:
         text = failure_html(request, error, still_showing=self.session.current is not None)
         actions = (("Try again", lambda: self.session.open(request)),) if request else ()
+        if request is not None and getattr(error, "hint", "") == META_SUGGESTION:
+            meta = replace(request, device="meta")  # the build did not fit in memory
+            actions = (("Open without weights", lambda: self.session.open(meta)), *actions)
         self.message_bar.show_message("error", text, actions)
 
     def _on_session_needs_trust(self, request: OpenRequest) -> None:

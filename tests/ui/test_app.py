@@ -31,6 +31,8 @@ def test_cli_without_command_opens_the_window(monkeypatch: pytest.MonkeyPatch) -
     assert calls[1][1]["mode"] == "eval" and calls[1][1]["input_shape"] == (2, 3)
     main(["model.py", "--expand", "all"])
     assert calls[2][1]["expand_all"]
+    main(["model.py", "--device", "meta"])
+    assert calls[3][1]["device"] == "meta"
 
 
 def test_start_page_opens_a_sample(window: MainWindow, qtbot: QtBot) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from graphviewer.core.types import collapsed_id
@@ -230,3 +231,52 @@ def test_window_recent_files_and_reload(
     assert window.start_page.recent.count() == 1
     with qtbot.waitSignal(window.session.opened, timeout=30_000):
         window.actions_.reload.trigger()
+
+
+def test_window_opens_a_model_built_without_weights(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    from graphviewer.core.fake import VALUES_UNAVAILABLE
+    from graphviewer.ui.jobs import OpenRequest
+
+    path = tmp_path / "wide.py"
+    path.write_text(
+        "import torch\nfrom torch import nn\n"
+        "def build_model():  # 3.6 GB of float32 weights, never allocated\n"
+        "    return nn.Sequential(nn.Linear(8, 30000), nn.Linear(30000, 30000))\n"
+        "def example_input():\n    return torch.randn(2, 8)\n"
+    )
+    with qtbot.waitSignal(window.session.opened, timeout=60_000) as blocker:
+        window.open_request(OpenRequest(path, "eval", device="meta"))
+    opened = blocker.args[0]
+    assert opened.snapshot.stats == {} and opened.snapshot.num_nodes > 0
+    assert window.message_bar.kind == "info"
+    assert VALUES_UNAVAILABLE.capitalize() in window.message_bar._label.text()
+    addmm = next(n for n in opened.snapshot.nodes.values() if n.op == "addmm")
+    window.session.set_collapsed(frozenset())
+    qtbot.waitUntil(lambda: not window.session.current.layout.collapsed, timeout=5000)
+    window.canvas.focus_rect(window.canvas.box_rect(addmm.id), min_scale=1.0)
+    qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=_screen_point(window, addmm.id))
+    assert "not available (built without weights" in window.details.text()
+
+
+def test_window_offers_to_open_without_weights_when_a_build_runs_out_of_memory(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    path = tmp_path / "huge.py"
+    path.write_text(
+        "import torch\nfrom torch import nn\n"
+        "def build_model():  # 4 EB of weights: the allocator refuses at once\n"
+        "    return nn.Linear(1 << 40, 1 << 20)\n"
+        "def example_input():\n    return torch.randn(1, 1 << 40)\n"
+    )
+    with qtbot.waitSignal(window.session.failed, timeout=60_000):
+        window.open_path(path)
+    assert window.message_bar.kind == "error"
+    assert "--device meta" in window.message_bar._label.text()
+    buttons = {b.text(): b for b in window.message_bar.findChildren(QPushButton)}
+    with qtbot.waitSignal(window.session.opened, timeout=60_000) as blocker:
+        qtbot.mouseClick(buttons["Open without weights"], Qt.MouseButton.LeftButton)
+    assert blocker.args[0].request.device == "meta"
+    assert blocker.args[0].snapshot.modules[""].output_shapes == ((1, 1 << 20),)
+    assert window.message_bar.kind == "info"

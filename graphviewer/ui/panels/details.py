@@ -71,6 +71,10 @@ def node_html(snapshot: GraphSnapshot, node: GraphNode) -> str:
                 ("zeros", f"{stats.zeros_fraction:.1%}"),
             ],
         )
+    else:
+        missing = [w.message for w in snapshot.warnings if w.kind == "values"]
+        if missing:
+            text += _table("activation", [("values", missing[0].removeprefix("values "))])
     return text
 
 
