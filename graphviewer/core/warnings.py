@@ -10,7 +10,7 @@ Each rule is meant not to cry wolf:
   output still holds it, to the ops whose outputs are free of it again.
 - A unit is judged dead only when the batch gives it at least `MIN_SAMPLES` samples (tokens of
   a sequence count, pixels of one image do not): on one sample half of all ReLU units are zero
-  by chance.
+  by chance. A layer is warned about when at least `DEAD_SHARE` of its units are dead.
 """
 
 from __future__ import annotations
@@ -36,6 +36,12 @@ _BN_TOLERANCE = 0.25
 # Samples per unit below which "zero for every one" says nothing: a live unit that fires for
 # half of the inputs looks dead on 16 of them once in 65,536.
 MIN_SAMPLES = 16
+# Share of a layer's units that must be dead for a warning. A unit that fires for one input in
+# a hundred looks dead on 64 of them; such rare units are a few percent of a freshly made
+# network (a random-init GPT on one 64-token sequence: 1-13% per layer, and a different figure
+# each run; MNIST's and VAE's MLPs on a batch of 64-128: 2-6%), while a layer killed by its
+# training or a bias loses a large part of its units.
+DEAD_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -261,9 +267,19 @@ def _dead_units(
     if not layers:
         return [], "no ReLU-like layers"
     judged = [(w, st) for w, st in layers if _samples(st) >= MIN_SAMPLES]
-    found = [Warning_("dead_units", w, _dead(st)) for w, st in judged if st.dead_units]
+    found = [
+        Warning_("dead_units", w, _dead(st))
+        for w, st in judged
+        if st.dead_units and st.dead_fraction >= DEAD_SHARE
+    ]
+    few = sum(1 for _, st in judged if st.dead_units and st.dead_fraction < DEAD_SHARE)
+    few_note = (
+        f" ({few} with a few units zero for every sample, under {DEAD_SHARE:.0%}: not warned)"
+        if few
+        else ""
+    )
     if len(judged) == len(layers):
-        return found, f"dead units in {len(layers)} ReLU-like layers"
+        return found, f"dead units in {len(layers)} ReLU-like layers{few_note}"
     skipped = [(w, st) for w, st in layers if _samples(st) < MIN_SAMPLES]
     where, st = skipped[0]
     batch = st.shape[0] if st.shape else 1
@@ -274,10 +290,8 @@ def _dead_units(
     if not judged:
         return found, f"dead units not judged in {len(layers)} ReLU-like layers {why}"
     more = f" and {len(skipped) - 1} more" if len(skipped) > 1 else ""
-    line = (
-        f"dead units in {len(judged)} of {len(layers)} ReLU-like layers; not in {where}{more} {why}"
-    )
-    return found, line
+    line = f"dead units in {len(judged)} of {len(layers)} ReLU-like layers{few_note}"
+    return found, f"{line}; not in {where}{more} {why}"
 
 
 def _samples(st: ActivationStats) -> int:

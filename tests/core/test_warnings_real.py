@@ -17,7 +17,7 @@ from torch import nn
 import graphviewer
 from graphviewer.cli import main
 from graphviewer.core.types import GraphSnapshot, Mode
-from graphviewer.core.warnings import MIN_SAMPLES, checks_of
+from graphviewer.core.warnings import DEAD_SHARE, MIN_SAMPLES, checks_of
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -205,6 +205,21 @@ def test_warnings_truly_dead_layer_on_a_batch_of_64_still_warns() -> None:
     # under no_grad there are no ops to look at: the ReLU module's output is judged
     snap = _capture(ns["build_model"](), x, "no_grad")
     assert [w.where for w in snap.warnings if w.kind == "dead_units"] == ["relu"], snap.warnings
+
+
+@pytest.mark.parametrize(("killed", "warned"), [(4, False), (24, False), (25, True), (60, True)])
+def test_warnings_a_few_dead_units_are_no_warning(killed: int, warned: bool) -> None:
+    torch.manual_seed(0)
+    lin = nn.Linear(20, 100)
+    with torch.no_grad():
+        lin.bias[:killed] = -100.0  # these can never fire; the others fire for about half
+    snap = _capture(nn.Sequential(lin, nn.ReLU()), torch.randn(64, 20))
+    assert snap.stats["module:1"].dead_units == killed
+    assert ("dead_units" in _kinds(snap)) == warned, snap.warnings
+    line = next(c for c in checks_of(snap) if "dead units" in c)
+    assert ("not warned" in line) == (not warned), line
+    if not warned:
+        assert f"under {DEAD_SHARE:.0%}" in line
 
 
 def test_warnings_inf_made_without_grad_warns_at_its_module() -> None:
