@@ -158,3 +158,12 @@ def test_llama_7b_sample_opens_without_weights() -> None:
     assert snap.stats == {}
     assert VALUES_UNAVAILABLE in [w.message for w in snap.warnings]
     assert snap.num_nodes > 2000
+
+
+def test_cli_exports_a_model_built_without_weights(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, out = _write(tmp_path, _WIDE.format(hint="")), tmp_path / "wide.svg"
+    assert main(["export", str(path), "--device", "meta", "-o", str(out)]) == 0
+    assert "<svg" in out.read_text()[:2000] and "addmm" in out.read_text()
+    assert f"wrote {out}" in capsys.readouterr().out
