@@ -10,9 +10,12 @@ statistics), parameters and their gradients, and the global RNG state.
 from __future__ import annotations
 
 import contextlib
+import linecache
 import threading
 import time
+import types
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import replace
@@ -25,7 +28,14 @@ from graphviewer.core.errors import Cancelled, CaptureError
 from graphviewer.core.gc_pause import gc_paused
 from graphviewer.core.jobs import CancelToken, Job, Progress, run_job
 from graphviewer.core.recorder import CaptureRecorder, FailurePoint, iter_tensors
-from graphviewer.core.types import ForwardFailure, GraphSnapshot, Mode, ModelSpec, Warning_
+from graphviewer.core.types import (
+    ForwardFailure,
+    GraphSnapshot,
+    Mode,
+    ModelSpec,
+    SourceLoc,
+    Warning_,
+)
 from graphviewer.core.usercode import UserCodeFilter, describe_exception
 from graphviewer.core.warnings import find_warnings
 from graphviewer.core.watchdog import ForwardTimedOut
@@ -181,6 +191,8 @@ def _forward_failed(
     where = code.traceback_location(exc.__traceback__) or code.traceback_location(
         shown.__traceback__
     )
+    if isinstance(shown, RecursionError):
+        where = _recursing_line(code, exc.__traceback__) or where
     point = recorder.failure_point(exc)
     where = where or point.source
     if isinstance(shown, ForwardTimedOut):
@@ -228,6 +240,21 @@ def _reported_exception(exc: BaseException) -> BaseException:
         seen.add(id(cur))
         cur = cur.__cause__ or cur.__context__
     return exc
+
+
+def _recursing_line(code: UserCodeFilter, tb: types.TracebackType | None) -> SourceLoc | None:
+    """The user's line that recursed: the one most often on the stack (the innermost user frame
+    is wherever the stack happened to run out)."""
+    counts: Counter[tuple[str, int, str]] = Counter()
+    while tb is not None:
+        frame = tb.tb_frame.f_code
+        if code.is_user_file(frame.co_filename):
+            counts[(frame.co_filename, tb.tb_lineno, frame.co_name)] += 1
+        tb = tb.tb_next
+    if not counts:
+        return None
+    (file, line, function), _ = counts.most_common(1)[0]
+    return SourceLoc(file, line, function, linecache.getline(file, line).strip())
 
 
 def _partial_snapshot(
