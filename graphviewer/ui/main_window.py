@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from graphviewer.core.categories import CATEGORY_LABELS
 from graphviewer.core.jobs import Progress
-from graphviewer.core.types import Mode
+from graphviewer.core.types import GraphSnapshot, Mode
 from graphviewer.render.scene import Hit, text_measurer
 from graphviewer.render.theme import theme_named
 from graphviewer.ui import dialogs
@@ -224,9 +224,23 @@ class MainWindow(QMainWindow):
         self.status.set_graph(opened)
 
     def _on_session_failed(self, request: OpenRequest | None, error: BaseException) -> None:
-        text = failure_html(request, error, still_showing=self.session.current is not None)
+        current = self.session.current
+        partial = current.snapshot if current is not None and current.error is error else None
+        text = failure_html(request, error, still_showing=current is not None, partial=partial)
         actions = (("Try again", lambda: self.session.open(request)),) if request else ()
         self.message_bar.show_message("error", text, actions)
+        if partial is not None and request is not None:
+            self._show_failure(partial)
+            self.setWindowTitle(f"{request.title} — {partial.mode} — failed — graphviewer")
+
+    def _show_failure(self, snap: GraphSnapshot) -> None:
+        """Select the module that raised (zoomed to) and mark the nodes that fed the op."""
+        failure = snap.failure
+        if failure is None:
+            return
+        self.inspector.set_highlighted(failure.input_nodes)
+        if failure.module is not None and failure.module in snap.modules:
+            self.inspector.select_module(failure.module)
 
     def _on_session_needs_trust(self, request: OpenRequest) -> None:
         assert request.path is not None
