@@ -8,9 +8,10 @@ backward stepping, train/eval comparison) are further docks added in `_build_doc
 from __future__ import annotations
 
 import html
+from functools import reduce
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, Qt
+from PySide6.QtCore import QFileSystemWatcher, QRectF, Qt
 from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -29,7 +30,7 @@ from graphviewer.render.theme import theme_named
 from graphviewer.ui import dialogs
 from graphviewer.ui.actions import build_actions, build_menus, build_toolbar, shortcut_rows
 from graphviewer.ui.canvas import GraphCanvas
-from graphviewer.ui.graph_items import module_of_item, toggle_fold
+from graphviewer.ui.graph_items import drawn_item, module_key, module_of_item, toggle_fold
 from graphviewer.ui.icons import icon
 from graphviewer.ui.inspector import Inspector
 from graphviewer.ui.jobs import OpenedGraph, OpenRequest
@@ -234,13 +235,18 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(f"{request.title} — {partial.mode} — failed — graphviewer")
 
     def _show_failure(self, snap: GraphSnapshot) -> None:
-        """Select the module that raised (zoomed to) and mark the nodes that fed the op."""
-        failure = snap.failure
-        if failure is None:
+        """Select the module that raised, mark the nodes that fed its op, and go there."""
+        failure, layout = snap.failure, self.canvas.layout_
+        if failure is None or layout is None:
             return
         self.inspector.set_highlighted(failure.input_nodes)
+        keys = [drawn_item(snap, layout, n) for n in failure.input_nodes]
         if failure.module is not None and failure.module in snap.modules:
-            self.inspector.select_module(failure.module)
+            self.inspector.select_module(failure.module, zoom=False)
+            keys.append(module_key(layout, failure.module))  # no box if it made no node yet
+        rects = [r for k in keys if k and (r := self.canvas.box_rect(k)) is not None]
+        if rects:
+            self.canvas.focus_rect(reduce(QRectF.united, rects), min_scale=1.0)
 
     def _on_session_needs_trust(self, request: OpenRequest) -> None:
         assert request.path is not None

@@ -30,6 +30,12 @@ def test_window_failed_forward_shows_partial_graph_with_failing_module_selected(
     assert "head.fc" not in current.layout.collapsed and "head" not in current.layout.collapsed
     assert window.inspector.highlighted, "the node that fed the failing op is not marked"
     assert "head.fc" in window.details.text() and "Linear" in window.details.text()
+    # The view went to where it failed: the node that fed the op is on screen.
+    (fed,) = snap.failure.input_nodes
+    box = window.canvas.box_rect(fed)
+    assert box is not None
+    centre = box.center() * window.canvas.scale + window.canvas.offset
+    assert window.canvas.rect().contains(centre.toPoint()), "the failing spot is off screen"
     # The bar above names the file, the cause and the user's line.
     text = window.message_bar.text()
     assert window.message_bar.kind == "error"
