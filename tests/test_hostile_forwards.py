@@ -191,3 +191,24 @@ def test_cli_ctrl_c_during_a_long_forward_exits_130(tmp_path: Path) -> None:
     assert proc.returncode == 130, f"{path.name}: exit {proc.returncode} (134 = abort): {err}"
     assert "interrupted" in err and "Traceback" not in err, f"{path.name}: {err}"
     assert time.monotonic() - start < 10, f"{path.name}: Ctrl-C took too long"
+
+
+def test_cli_shape_mismatch_sample_reports_up_to_the_failure(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from graphviewer.cli import main
+
+    sample = str(ROOT / "samples" / "shape_mismatch.py")
+    assert main(["inspect", sample]) == 2
+    out, err = capsys.readouterr()
+    assert "autograd graph so far (built before the forward failed): 11 nodes" in out
+    assert "fc: (4, 784) → –  [Linear]  ✗ raised here" in out
+    assert "forward failed in head.fc (Linear), op linear:" in out
+    assert "shapes into the op: (4, 784), (10, 1024), (10,)" in out
+    (line,) = err.strip().splitlines()
+    assert line.startswith("graphviewer: error: ") and "shape_mismatch.py:25" in line
+    assert main(["inspect", sample, "--json", "--no-histograms"]) == 2
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert doc["failure"]["module"] == "head.fc" and doc["counts"]["nodes"] == 11
+    assert "mat1 and mat2 shapes cannot be multiplied" in err
