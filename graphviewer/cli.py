@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -143,7 +143,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     before = set(threading.enumerate())
     status = _command(args)
-    return _exit_now_if_threads_remain(status, before) if owns_process else status
+    if not owns_process:
+        return status
+    if status == EXIT_INTERRUPTED:
+        # Interpreter shutdown right after an interrupted forward inside torch aborts
+        # ("terminate called without an active exception", status 134): nothing is left to
+        # clean up in a one-shot process, so it ends here with its own status.
+        _exit_flushed(status)
+    return _exit_now_if_threads_remain(status, before)
 
 
 def _command(args: argparse.Namespace) -> int:
@@ -278,6 +285,10 @@ def _exit_now_if_threads_remain(status: int, before: set[threading.Thread]) -> i
             f"({names}); exiting without waiting for them",
             file=sys.stderr,
         )
+    _exit_flushed(status)
+
+
+def _exit_flushed(status: int) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()

@@ -47,7 +47,9 @@ HOSTILE: tuple[Hostile, ...] = (
     Hostile("thread_finished", "threading.Thread(target=lambda: None).start()", "ok"),
     Hostile(
         "daemon_thread",
-        "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()",
+        # Still inside torch when Python shuts down: it used to abort the exit (SIGABRT).
+        "threading.Thread(target=lambda: [torch.ones(64, 64) @ torch.ones(64, 64)"
+        " for _ in range(10**9)], daemon=True).start()",
         "ok",
         word="left 1 thread(s) running",
     ),

@@ -174,8 +174,9 @@ def test_cli_ctrl_c_during_a_long_forward_exits_130(tmp_path: Path) -> None:
         write_case(tmp_path, _hostile("loop_forever"), "nested")[0]
         .read_text()
         .replace(
-            "while True: pass",
-            "print('spinning', file=sys.stderr, flush=True)\n        while True: pass",
+            "while True: pass",  # inside torch when Ctrl-C comes: that used to abort the exit
+            "print('spinning', file=sys.stderr, flush=True)\n"
+            "        while True: h = torch.ones(64, 64) @ torch.ones(64, 64)",
         )
     )
     proc = _start(path)
