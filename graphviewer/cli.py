@@ -11,11 +11,14 @@ import contextlib
 import json
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+DEFAULT_TIMEOUT_S = 600.0
 
 
 def _shape(text: str) -> tuple[int, ...]:
@@ -63,6 +66,13 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         help="the tensor whose graph to show in a plain autograd script",
     )
     _add_device_option(p)
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"stop a forward still running after SECONDS ({DEFAULT_TIMEOUT_S:g}; 0: never)",
+    )
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
 
 
@@ -144,6 +154,9 @@ def _add_export_parser(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; with `argv` None it runs the process (`python -m graphviewer`, the
+    `graphviewer` script) and exits at once even when the model left threads running."""
+    owns_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     if _wants_window(argv):
         return _window(argv)
@@ -151,6 +164,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         build_parser().print_help()
         return 0
+    before = set(threading.enumerate())
+    status = _command(args)
+    if not owns_process:
+        return status
+    if status == EXIT_INTERRUPTED:
+        # Interpreter shutdown right after an interrupted forward inside torch aborts
+        # ("terminate called without an active exception", status 134): nothing is left to
+        # clean up in a one-shot process, so it ends here with its own status.
+        _exit_flushed(status)
+    return _exit_now_if_threads_remain(status, before)
+
+
+def _command(args: argparse.Namespace) -> int:
+    """Run `inspect` or `export`; every failure becomes one line on stderr and an exit status."""
     try:
         if args.command == "inspect":
             return _inspect(args)
@@ -158,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(args)
     except KeyboardInterrupt:
         print("graphviewer: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `graphviewer inspect f.py --json | head`: the reader left
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - quiets the flush at exit
@@ -184,8 +211,8 @@ def load_and_capture(args: argparse.Namespace) -> Any:
     """Open `args.file` and capture one forward pass in `args.mode` (shared by the commands)."""
     from graphviewer.core.capture import capture_graph
     from graphviewer.core.gc_pause import settle_loaded
-    from graphviewer.core.jobs import run_job
     from graphviewer.core.model_file import load_model_file
+    from graphviewer.core.watchdog import run_watched
 
     spec = load_model_file(
         args.file,
@@ -203,7 +230,7 @@ def load_and_capture(args: argparse.Namespace) -> Any:
     if spec.notice and (args.command != "inspect" or args.json):  # the report says it itself
         print(f"graphviewer: {spec.notice}", file=sys.stderr)
     settle_loaded(collect=False)  # a one-shot process: no full collection sweeps the model
-    return run_job(capture_graph(spec, args.mode))
+    return run_watched(capture_graph(spec, args.mode), timeout=args.timeout or None)
 
 
 def _script_progress(progress: Any) -> None:
@@ -213,21 +240,36 @@ def _script_progress(progress: Any) -> None:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    if not args.json:
-        from graphviewer.core.report import format_report
+    """The report (or JSON document) of one pass; of a failed pass, what it built up to the
+    failure, then the error line (exit status 2)."""
+    from graphviewer.core.errors import CaptureError
+    from graphviewer.core.user_stdio import user_stdio
 
-        print(format_report(load_and_capture(args)))
-        return 0
-    from graphviewer.core.serialize import snapshot_to_json
+    failed: CaptureError | None = None
+    # With --json whatever the user's code prints goes to stderr: stdout holds the JSON alone.
+    with user_stdio(json_channel=args.json):
+        try:
+            snapshot = load_and_capture(args)
+        except CaptureError as exc:
+            if exc.snapshot is None:
+                raise
+            snapshot, failed = exc.snapshot, exc
+    if args.json:
+        from graphviewer.core.serialize import snapshot_to_json
 
-    # Whatever the user's code prints goes to stderr: stdout holds the JSON document alone.
-    with contextlib.redirect_stdout(sys.stderr):
-        snapshot = load_and_capture(args)
         doc = snapshot_to_json(snapshot, histograms=not args.no_histograms)
         if args.layout:
             doc["layout"] = _layout_json(snapshot, args)
-    json.dump(doc, sys.stdout, indent=1, allow_nan=False)
-    sys.stdout.write("\n")
+        # One write: json.dump writes piece by piece, ~80,000 writes for a 1,000-node graph.
+        sys.stdout.write(json.dumps(doc, indent=1, allow_nan=False) + "\n")
+    else:
+        from graphviewer.core.report import format_report
+
+        print(format_report(snapshot))
+    if failed is not None:
+        sys.stdout.flush()
+        print(f"graphviewer: error: {failed}", file=sys.stderr)
+        return EXIT_USER_ERROR
     return 0
 
 
@@ -235,8 +277,10 @@ def _export(args: argparse.Namespace) -> int:
     from graphviewer.render.export import format_of
 
     format_of(args.out)  # a bad suffix fails before the model runs
+    from graphviewer.core.user_stdio import user_stdio
+
     # The user's prints go to stderr; stdout says what was written.
-    with contextlib.redirect_stdout(sys.stderr):
+    with user_stdio(json_channel=True):
         snapshot = load_and_capture(args)
         from graphviewer.render.snapshot_export import export_snapshot
 
@@ -254,6 +298,35 @@ def _export(args: argparse.Namespace) -> int:
         )
     print(f"wrote {result.path} ({result.width}×{result.height} px, {result.seconds:.2f} s)")
     return 0
+
+
+def _exit_now_if_threads_remain(status: int, before: set[threading.Thread]) -> int:
+    """Exit at once, output flushed, when threads the command started are still running.
+
+    Python would wait for a non-daemon thread the model started (for ever, or 22 s) and abort
+    on a daemon one still inside torch at shutdown (SIGABRT, "terminate called without an
+    active exception"); a forward stuck in native code after Ctrl-C would do the same."""
+    stray = [t for t in threading.enumerate() if t.is_alive() and t not in before]
+    if not stray:
+        return status
+    ours = [t for t in stray if t.name.startswith("graphviewer-")]
+    if ours:
+        print("graphviewer: the forward is still running; exiting without it", file=sys.stderr)
+    if len(stray) > len(ours):
+        names = ", ".join(sorted({t.name for t in stray if t not in ours}))
+        print(
+            f"graphviewer: note: the model left {len(stray) - len(ours)} thread(s) running "
+            f"({names}); exiting without waiting for them",
+            file=sys.stderr,
+        )
+    _exit_flushed(status)
+
+
+def _exit_flushed(status: int) -> NoReturn:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
 
 
 def _layout_json(snapshot: Any, args: argparse.Namespace) -> dict[str, Any]:

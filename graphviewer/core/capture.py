@@ -10,10 +10,15 @@ the model's own modules (they ignore calls from other threads) and a thread-loca
 from __future__ import annotations
 
 import contextlib
+import linecache
+import threading
 import time
+import types
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -24,10 +29,18 @@ from graphviewer.core.fake import fake_mode_of, values_warning
 from graphviewer.core.gc_pause import gc_paused
 from graphviewer.core.integrity import ModelPreserved, seeded_rng
 from graphviewer.core.jobs import CancelToken, Job, Progress, run_job
-from graphviewer.core.recorder import CaptureRecorder, iter_tensors
-from graphviewer.core.types import GraphSnapshot, Mode, ModelSpec, Warning_
+from graphviewer.core.recorder import CaptureRecorder, FailurePoint, iter_tensors
+from graphviewer.core.types import (
+    ForwardFailure,
+    GraphSnapshot,
+    Mode,
+    ModelSpec,
+    SourceLoc,
+    Warning_,
+)
 from graphviewer.core.usercode import UserCodeFilter, describe_exception
 from graphviewer.core.warnings import find_warnings
+from graphviewer.core.watchdog import ForwardTimedOut
 
 ProgressSink = Callable[[Progress], None]
 
@@ -120,18 +133,20 @@ def capture_graph(
         if spec.hints.get("GRAPHVIEWER_DISABLE_MKLDNN"):
             # Process-wide, for this pass only: nn.LSTM unrolls into per-step ops.
             scope.enter_context(_mkldnn_disabled())
+        failed: BaseException | None = None
         with recorder:
             try:
                 output = model(*spec.args, **dict(spec.kwargs))
             except Cancelled:
                 raise
             except BaseException as exc:
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
-                where = code.traceback_location(exc.__traceback__)
-                cause = f"forward raised {describe_exception(exc, where)}"
-                raise CaptureError(cause, path=source) from exc
+                if isinstance(exc, KeyboardInterrupt) and _on_main_thread():
+                    raise  # a real Ctrl-C: signals land on the main thread only
+                failed = exc  # from here on the failure path: user code raised it
         timings["forward"] = time.perf_counter() - start
+        if failed is not None:
+            # Walked before buffers are restored, like a finished pass.
+            raise _forward_failed(failed, spec, mode, recorder, code, timings) from failed
         recorder.note_root_call((spec.args, spec.kwargs), output)
         cancel.raise_if_cancelled()
 
@@ -148,9 +163,11 @@ def capture_graph(
         )
         timings["walk"] = time.perf_counter() - start
         all_stats = recorder.collect_stats(fn_ids)
+        output_kind = _output_kind(output) if not out_ids else ""
         del output, roots, fn_ids
 
     modules = recorder.module_infos()
+    found = find_warnings(graph, modules, all_stats, mode) + _mode_warning(fixed_mode)
     return GraphSnapshot(
         name=spec.name,
         mode=mode,
@@ -159,14 +176,161 @@ def capture_graph(
         modules=modules,
         stats=all_stats,
         output_ids=out_ids,
-        warnings=find_warnings(graph, modules, all_stats, mode)
-        + _mode_warning(fixed_mode)
+        warnings=found
         + tuple(preserved.warnings)
-        + values_warning(fake),
+        + values_warning(fake)
+        + _empty_graph_warning(output_kind, mode),
         timings=timings,
         log=spec.log,
         notice=spec.notice,
     )
+
+
+def _on_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _forward_failed(
+    exc: BaseException,
+    spec: ModelSpec,
+    mode: Mode,
+    recorder: CaptureRecorder,
+    code: UserCodeFilter,
+    timings: dict[str, float],
+) -> CaptureError:
+    """The error a failed forward raises: one line naming the user's line, and the partial
+    snapshot of what was built before it (None when even that could not be read)."""
+    source = str(spec.path) if spec.path else None
+    shown = _reported_exception(exc)
+    where = code.traceback_location(exc.__traceback__) or code.traceback_location(
+        shown.__traceback__
+    )
+    if isinstance(shown, RecursionError):
+        where = _recursing_line(code, exc.__traceback__) or where
+    point = recorder.failure_point(exc)
+    where = where or point.source
+    if isinstance(shown, ForwardTimedOut):
+        cause = f"forward ran longer than {shown.seconds:g} s (--timeout) and was stopped"
+        cause += describe_exception(shown, where).removeprefix(type(shown).__name__)
+        message = f"stopped after {shown.seconds:g} s (--timeout)"
+    else:
+        verb = "called" if isinstance(shown, SystemExit) else "raised"
+        cause = f"forward {verb} {describe_exception(shown, where)}"
+        message = describe_exception(shown, None)
+    hint = _EXCEPTION_HINTS.get(type(shown), "")
+    failure = ForwardFailure(
+        message=message,
+        exception=type(shown).__name__,
+        module=point.module,
+        op=point.op,
+        input_shapes=point.input_shapes,
+        source=where,
+    )
+    try:
+        partial = _partial_snapshot(spec, mode, recorder, failure, point, timings)
+    except Exception:  # the report of the failure must never hide the failure itself
+        partial = None
+    return CaptureError(cause, path=source, hint=hint, snapshot=partial)
+
+
+# What a user needs to know on top of the exception itself.
+_EXCEPTION_HINTS: dict[type[BaseException], str] = {
+    EOFError: "graphviewer gives your code no standard input: input() cannot be answered",
+    KeyboardInterrupt: "raised by your code, not by Ctrl-C",
+}
+
+
+def _reported_exception(exc: BaseException) -> BaseException:
+    """The exception to name: a RecursionError that surfaced as another error (numba's
+    "SystemError: ... returned a result with an exception set" out of a statistics hook) is
+    reported as itself."""
+    if isinstance(exc, RecursionError):
+        return exc
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, RecursionError):
+            return cur
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return exc
+
+
+def _recursing_line(code: UserCodeFilter, tb: types.TracebackType | None) -> SourceLoc | None:
+    """The user's line that recursed: the one most often on the stack (the innermost user frame
+    is wherever the stack happened to run out)."""
+    counts: Counter[tuple[str, int, str]] = Counter()
+    while tb is not None:
+        frame = tb.tb_frame.f_code
+        if code.is_user_file(frame.co_filename):
+            counts[(frame.co_filename, tb.tb_lineno, frame.co_name)] += 1
+        tb = tb.tb_next
+    if not counts:
+        return None
+    (file, line, function), _ = counts.most_common(1)[0]
+    return SourceLoc(file, line, function, linecache.getline(file, line).strip())
+
+
+def _partial_snapshot(
+    spec: ModelSpec,
+    mode: Mode,
+    recorder: CaptureRecorder,
+    failure: ForwardFailure,
+    point: FailurePoint,
+    timings: dict[str, float],
+) -> GraphSnapshot:
+    """The graph built up to a failure: walked from every autograd node the forward made that
+    no later node consumed (the last tensors made before it raised)."""
+    notes = recorder.notes
+    consumed = {nxt for fn in notes for nxt, _ in fn.next_functions if nxt is not None}
+    roots = [fn for fn in notes if fn not in consumed]
+    start = time.perf_counter()
+    graph, out_ids, fn_ids = walk_autograd_graph(
+        roots, notes=notes, param_names=_param_names(spec.model) if spec.model else {}
+    )
+    timings["walk"] = time.perf_counter() - start
+    for node_id in out_ids:  # none of them is the model's output: it never returned one
+        graph.nodes[node_id]["node"] = graph.nodes[node_id]["node"]._replace(kind="op")
+    inputs = tuple(fn_ids[fn] for fn in point.input_fns if fn in fn_ids)
+    stats = recorder.collect_stats(fn_ids)
+    modules = recorder.module_infos()
+    return GraphSnapshot(
+        name=spec.name,
+        mode=mode,
+        source_path=str(spec.path) if spec.path else None,
+        graph=graph,
+        modules=modules,
+        stats=stats,
+        output_ids=(),
+        warnings=find_warnings(graph, modules, stats, mode),
+        timings=dict(timings),
+        log=spec.log,
+        failure=replace(failure, input_nodes=inputs),
+    )
+
+
+def _output_kind(output: Any) -> str:
+    """Why a forward's output gave no graph: "none" (no tensor in it) or "no_grad"."""
+    return "none" if not iter_tensors(output) else "no_grad"
+
+
+def _empty_graph_warning(kind: str, mode: Mode) -> tuple[Warning_, ...]:
+    """A word on an empty graph outside no_grad: the output holds no tensor, or none of its
+    tensors requires grad."""
+    if not kind or mode == "no_grad":
+        return ()
+    if kind == "none":
+        message = (
+            "the forward returned no tensor (None, a string, or a container without tensors): "
+            "there is no autograd graph to walk"
+        )
+    else:
+        message = (
+            "no tensor the forward returned requires grad (no parameter or input with "
+            "requires_grad=True reached it, or it was detached or made under no_grad): "
+            "the autograd graph is empty"
+        )
+    return (Warning_("empty_graph", "(root)", message),)
 
 
 def _set_training(model: torch.nn.Module, train: bool) -> bool:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from graphviewer.core.types import GraphSnapshot
 
 
 class GraphviewerError(Exception):
@@ -32,7 +36,21 @@ class NeedsInputError(ModelLoadError):
 
 
 class CaptureError(GraphviewerError):
-    """The forward pass (or the graph walk) failed: usually an exception in the user's code."""
+    """The forward pass (or the graph walk) failed: usually an exception in the user's code.
+
+    `snapshot`, when set, is what the forward built before it failed (its `failure` says where).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        hint: str = "",
+        snapshot: GraphSnapshot | None = None,
+    ) -> None:
+        super().__init__(message, path=path, hint=hint)
+        self.snapshot = snapshot
 
 
 class Cancelled(GraphviewerError):

@@ -8,10 +8,11 @@ and the user's source line. Both are removed when the recorder's context exits.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -21,10 +22,24 @@ from graphviewer.core.autograd_graph import NodeNote
 from graphviewer.core.errors import Cancelled
 from graphviewer.core.jobs import CancelToken, Progress
 from graphviewer.core.stats import StatsCollector
-from graphviewer.core.types import ActivationStats, ModuleInfo
+from graphviewer.core.types import ActivationStats, ModuleInfo, SourceLoc
 from graphviewer.core.usercode import UserCodeFilter
 
 _REPORT_EVERY_S = 0.05
+
+
+@dataclass(frozen=True)
+class FailurePoint:
+    """Where the forward stood when an exception left it: the module, the op, what flowed in.
+
+    `input_fns` are the grad_fns of the failing op's tensor inputs (kept for the walk to map
+    to node ids; they never leave the worker)."""
+
+    module: str | None
+    op: str | None = None
+    input_shapes: tuple[tuple[int, ...], ...] = ()
+    input_fns: tuple[Any, ...] = ()
+    source: SourceLoc | None = None
 
 
 class CaptureRecorder:
@@ -64,6 +79,7 @@ class CaptureRecorder:
         self._mode: _OpRecorder | None = None
         self._thread = 0
         self._last_report = 0.0
+        self._op_failure: tuple[BaseException, FailurePoint] | None = None
 
     @property
     def module_count(self) -> int:
@@ -193,6 +209,36 @@ class CaptureRecorder:
             self._in_shapes[""] = _shapes(args)
             self._out_shapes[""] = _shapes(output)
 
+    # -- failure -----------------------------------------------------------------------------
+    def on_op_failed(self, func: Any, args: Any, kwargs: Any, exc: BaseException) -> None:
+        """Remember the torch call that raised `exc` (called by the function mode)."""
+        inputs = iter_tensors((args, kwargs))
+        fns = tuple(dict.fromkeys(t.grad_fn for t in inputs if t.grad_fn is not None))
+        point = FailurePoint(
+            module=self._stack[-1] if self._stack else None,
+            op=_op_name(func),
+            input_shapes=tuple(tuple(t.shape) for t in inputs),
+            input_fns=fns,
+            source=self._code.caller_location(skip=2),
+        )
+        self._op_failure = (exc, point)
+
+    def failure_point(self, exc: BaseException) -> FailurePoint:
+        """Where `exc` left the forward: the op that raised it if one did (it or an exception
+        it led to), else the innermost module still running (the hooks never saw it return)."""
+        if self._op_failure is not None:
+            raised, point = self._op_failure
+            seen: set[int] = set()
+            cur: BaseException | None = exc
+            while cur is not None and id(cur) not in seen:
+                if cur is raised:
+                    return point
+                seen.add(id(cur))
+                cur = cur.__cause__ or cur.__context__
+        module = self._stack[-1] if self._stack else None
+        shapes = self._in_shapes.get(module, ()) if module is not None else ()
+        return FailurePoint(module=module, input_shapes=shapes)
+
     # -- results -----------------------------------------------------------------------------
     def module_infos(self) -> dict[str, ModuleInfo]:
         infos: dict[str, ModuleInfo] = {}
@@ -254,7 +300,13 @@ class _OpRecorder(TorchFunctionMode):
         recorder = self._recorder
         if recorder.cancel.cancelled:
             raise Cancelled()
-        out = func(*args, **kwargs) if kwargs else func(*args)
+        try:
+            out = func(*args, **kwargs) if kwargs else func(*args)
+        except Exception as exc:  # zero-cost until raised; the error propagates unchanged
+            # Out of stack (a RecursionError) the note may fail too: never mask the error.
+            with contextlib.suppress(Exception):
+                recorder.on_op_failed(func, args, kwargs, exc)
+            raise
         if isinstance(out, torch.Tensor):
             fn = out.grad_fn  # None under no_grad
             if fn is not None and fn not in recorder.notes:
@@ -262,6 +314,12 @@ class _OpRecorder(TorchFunctionMode):
         elif isinstance(out, (tuple, list)) and torch.is_grad_enabled():
             recorder.on_op(out)
         return out
+
+
+def _op_name(func: Any) -> str:
+    """`torch.nn.functional.linear` → "linear", `Tensor.__matmul__` → "matmul"."""
+    name = str(getattr(func, "__name__", None) or func)
+    return name.strip("_") or name
 
 
 def _footprint(t: torch.Tensor) -> tuple[Any, ...] | None:

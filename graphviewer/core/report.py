@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from graphviewer.core.types import GraphSnapshot, ModuleInfo
 from graphviewer.core.warnings import checks_of
@@ -29,7 +30,9 @@ def format_report(snapshot: GraphSnapshot, *, max_ops: int = 12) -> str:
     lines.append(f"{where} — {snapshot.name}, mode {snapshot.mode} ({ms})")
     if snapshot.notice:
         lines.append(snapshot.notice)
-    lines.append(f"autograd graph: {snapshot.num_nodes} nodes, {snapshot.num_edges} edges")
+    failure = snapshot.failure
+    so_far = " so far (built before the forward failed)" if failure else ""
+    lines.append(f"autograd graph{so_far}: {snapshot.num_nodes} nodes, {snapshot.num_edges} edges")
     if snapshot.mode == "no_grad":
         lines.append("  (under no_grad no autograd graph is built: there is nothing to walk)")
     if snapshot.modules:
@@ -40,6 +43,9 @@ def format_report(snapshot: GraphSnapshot, *, max_ops: int = 12) -> str:
             calls = f"  ×{info.calls}" if info.calls > 1 else ""
             if not info.observed:
                 never = "  (TorchScript: no hooks, not observed)"
+            elif failure is not None and info.calls and not info.output_shapes:
+                raised = failure.module == info.path
+                never = "  ✗ raised here" if raised else "  (did not return)"
             else:
                 never = "  (not called)" if info.calls == 0 else ""
             lines.append(f"{indent}{module_line(info)}  [{info.class_name}]{calls}{never}")
@@ -60,10 +66,37 @@ def format_report(snapshot: GraphSnapshot, *, max_ops: int = 12) -> str:
     if params:
         lines.append(f"parameter leaves: {params}")
     lines.append("")
+    if failure is not None:
+        lines.extend(failure_lines(snapshot))
+        lines.append("")
     if snapshot.warnings:
         lines.append("warnings:")
         lines.extend(f"  ! {w.where}: {w.message}" for w in snapshot.warnings)
-    else:
+    elif failure is None:
         lines.append("no warnings")
-    lines.append("checked: " + "; ".join(checks_of(snapshot)))
+    if failure is None:
+        lines.append("checked: " + "; ".join(checks_of(snapshot)))
     return "\n".join(lines)
+
+
+def failure_lines(snapshot: GraphSnapshot) -> list[str]:
+    """Where a failed forward stopped: the module and op, the shapes into it, the user's line."""
+    failure = snapshot.failure
+    if failure is None:
+        return []
+    if failure.module is not None:
+        info = snapshot.modules.get(failure.module)
+        cls = f" ({info.class_name})" if info is not None else ""
+        place = f"in {failure.module or '(root)'}{cls}"
+    else:
+        place = "outside any module"
+    op = f", op {failure.op}" if failure.op else ""
+    lines = [f"forward failed {place}{op}:", f"  {failure.message}"]
+    if failure.input_shapes:
+        into = "op" if failure.op else "module"
+        lines.append(f"  shapes into the {into}: {format_shapes(failure.input_shapes)}")
+    if failure.source is not None:
+        src = failure.source
+        text = f": {src.text}" if src.text else ""
+        lines.append(f"  at {Path(src.file).name}:{src.line} in {src.function}{text}")
+    return lines

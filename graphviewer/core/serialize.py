@@ -5,7 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from graphviewer.core.types import ActivationStats, GraphNode, GraphSnapshot, ModuleInfo
+from graphviewer.core.types import (
+    ActivationStats,
+    ForwardFailure,
+    GraphNode,
+    GraphSnapshot,
+    ModuleInfo,
+    SourceLoc,
+)
 from graphviewer.core.warnings import checks_of
 
 SCHEMA = "graphviewer.inspect/1"
@@ -38,6 +45,7 @@ def snapshot_to_json(snapshot: GraphSnapshot, *, histograms: bool = True) -> dic
         ],
         "checked": list(checks_of(snapshot)),
         "log": snapshot.log,
+        "failure": failure_to_json(snapshot.failure) if snapshot.failure else None,
     }
 
 
@@ -55,16 +63,31 @@ def node_to_json(node: GraphNode) -> dict[str, Any]:
             {"name": s.name, "shape": list(s.shape), "dtype": s.dtype, "bytes": s.nbytes}
             for s in node.saved
         ],
-        "source": (
-            {
-                "file": node.source.file,
-                "line": node.source.line,
-                "function": node.source.function,
-                "text": node.source.text,
-            }
-            if node.source
-            else None
-        ),
+        "source": _source_to_json(node.source),
+    }
+
+
+def failure_to_json(failure: ForwardFailure) -> dict[str, Any]:
+    """Where a failed forward stopped (the rest of the document is the graph up to there)."""
+    return {
+        "message": failure.message,
+        "exception": failure.exception,
+        "module": failure.module,
+        "op": failure.op,
+        "input_shapes": [list(s) for s in failure.input_shapes],
+        "input_nodes": list(failure.input_nodes),
+        "source": _source_to_json(failure.source),
+    }
+
+
+def _source_to_json(source: SourceLoc | None) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    return {
+        "file": source.file,
+        "line": source.line,
+        "function": source.function,
+        "text": source.text,
     }
 
 

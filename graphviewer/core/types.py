@@ -168,6 +168,25 @@ class Warning_:
 
 
 @dataclass(frozen=True)
+class ForwardFailure:
+    """Why and where a forward pass failed: what `inspect` reports and the window highlights.
+
+    `module` is the innermost module running when the exception was raised (None outside any
+    module); `op` the torch function that raised ("linear", "matmul"), None when plain Python
+    raised; `input_shapes` the shapes that flowed into that op (or into the module's call);
+    `input_nodes` the graph nodes that produced the op's tensor inputs; `source` the user's line.
+    """
+
+    message: str  # one line: "RuntimeError: mat1 and mat2 shapes cannot be multiplied (...)"
+    exception: str  # the exception's class name
+    module: str | None = None
+    op: str | None = None
+    input_shapes: tuple[tuple[int, ...], ...] = ()
+    input_nodes: tuple[str, ...] = ()
+    source: SourceLoc | None = None
+
+
+@dataclass(frozen=True)
 class GraphSnapshot:
     """Everything one capture saw: the autograd graph, the module tree and activation statistics.
 
@@ -177,6 +196,9 @@ class GraphSnapshot:
     tensor that flows along it where known. Treat it as read-only.
 
     `stats` is keyed by ``"module:<path>"`` for a module's output and ``"node:<id>"`` for an op's.
+
+    `failure` is set on the partial snapshot a failed forward leaves (`CaptureError.snapshot`):
+    the graph and module tree then hold what was built before the exception.
     """
 
     name: str
@@ -190,6 +212,7 @@ class GraphSnapshot:
     timings: Mapping[str, float] = field(default_factory=dict)  # stage -> seconds
     log: str = ""  # what the user's code printed
     notice: str = ""  # the loader's word to the user (`ModelSpec.notice`)
+    failure: ForwardFailure | None = None
 
     @property
     def nodes(self) -> dict[str, GraphNode]:

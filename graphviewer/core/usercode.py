@@ -107,10 +107,12 @@ def _loc(filename: str, line: int, function: str) -> SourceLoc:
 
 
 def describe_exception(exc: BaseException, where: SourceLoc | None) -> str:
-    """One line for a user: `ValueError: bad shape (at model.py:12 in forward: y = self.fc(x))`."""
+    """One line for a user: `ValueError: bad shape (at model.py:12 in forward: y = self.fc(x))`.
+
+    A `SystemExit` reads as the call that raised it: `sys.exit(3) (at ...)`."""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     if isinstance(exc, SystemExit):
-        text = f"the code called exit({exc.code!r})"
+        text = f"sys.exit({exc.code!r})"
     else:
         text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     if where is not None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from graphviewer.core.errors import CaptureError
 from graphviewer.core.jobs import CancelToken, Job, Progress
 from graphviewer.core.types import GraphSnapshot, Layout, Mode, ModelSpec
 
@@ -51,6 +52,9 @@ class OpenedGraph:
     snapshot: GraphSnapshot
     layout: Layout
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    # A forward that failed after building part of its graph: that part is `snapshot` (its
+    # `failure` says where), and this is the error to show above it.
+    error: CaptureError | None = None
 
     def with_layout(self, layout: Layout) -> OpenedGraph:
         return replace(self, layout=layout, request=replace(self.request, collapsed=None))
@@ -89,14 +93,39 @@ def open_model(
         settle_loaded(collect=True)
         timings["load"] = time.perf_counter() - start
     cancel.raise_if_cancelled()
-    snapshot = yield from capture_graph(spec, request.mode, cancel=cancel, report=report)
+    error: CaptureError | None = None
+    collapsed = request.collapsed
+    try:
+        snapshot = yield from capture_graph(spec, request.mode, cancel=cancel, report=report)
+    except CaptureError as exc:
+        # What the forward built before it failed is shown with the error (a forward that
+        # failed before making any node leaves nothing to show: the last graph stays).
+        if exc.snapshot is None or exc.snapshot.num_nodes == 0:
+            raise
+        snapshot, error = exc.snapshot, exc
+        collapsed = _unfold_failure(snapshot, collapsed, request.depth)
     del spec  # the live model stays in the request only for `graphviewer.show`
     timings.update(snapshot.timings)
-    layout = yield from lay_out(
-        snapshot, request.collapsed, None, measure, cancel, depth=request.depth
-    )
+    layout = yield from lay_out(snapshot, collapsed, None, measure, cancel, depth=request.depth)
     timings["layout"] = layout.seconds
-    return OpenedGraph(request, snapshot, layout, timings)
+    return OpenedGraph(request, snapshot, layout, timings, error)
+
+
+def _unfold_failure(
+    snapshot: GraphSnapshot, collapsed: frozenset[str] | None, depth: int | None
+) -> frozenset[str]:
+    """The folding for a failed forward's graph: as asked (or the default), except that the
+    module that raised and every module around it are open, so it can be seen and selected."""
+    from graphviewer.core.layout import default_collapsed
+
+    if collapsed is None:
+        collapsed = frozenset(default_collapsed(snapshot.graph, snapshot.modules, depth=depth))
+    failure = snapshot.failure
+    if failure is None or failure.module is None:
+        return collapsed
+    parts = failure.module.split(".") if failure.module else []
+    around = {".".join(parts[:k]) for k in range(len(parts) + 1)}
+    return frozenset(p for p in collapsed if p not in around)
 
 
 def lay_out(

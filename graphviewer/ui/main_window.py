@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import html
 from dataclasses import replace
+from functools import reduce
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, Qt
+from PySide6.QtCore import QFileSystemWatcher, QRectF, Qt
 from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -31,7 +32,7 @@ from graphviewer.render.theme import theme_named
 from graphviewer.ui import dialogs
 from graphviewer.ui.actions import build_actions, build_menus, build_toolbar, shortcut_rows
 from graphviewer.ui.canvas import GraphCanvas
-from graphviewer.ui.graph_items import module_of_item, toggle_fold
+from graphviewer.ui.graph_items import drawn_item, module_key, module_of_item, toggle_fold
 from graphviewer.ui.icons import icon
 from graphviewer.ui.inspector import Inspector
 from graphviewer.ui.jobs import OpenedGraph, OpenRequest
@@ -243,12 +244,31 @@ class MainWindow(QMainWindow):
         self.status.set_graph(opened)
 
     def _on_session_failed(self, request: OpenRequest | None, error: BaseException) -> None:
-        text = failure_html(request, error, still_showing=self.session.current is not None)
+        current = self.session.current
+        partial = current.snapshot if current is not None and current.error is error else None
+        text = failure_html(request, error, still_showing=current is not None, partial=partial)
         actions = (("Try again", lambda: self.session.open(request)),) if request else ()
         if request is not None and getattr(error, "hint", "") == META_SUGGESTION:
             meta = replace(request, device="meta")  # the build did not fit in memory
             actions = (("Open without weights", lambda: self.session.open(meta)), *actions)
         self.message_bar.show_message("error", text, actions)
+        if partial is not None and request is not None:
+            self._show_failure(partial)
+            self.setWindowTitle(f"{request.title} — {partial.mode} — failed — graphviewer")
+
+    def _show_failure(self, snap: GraphSnapshot) -> None:
+        """Select the module that raised, mark the nodes that fed its op, and go there."""
+        failure, layout = snap.failure, self.canvas.layout_
+        if failure is None or layout is None:
+            return
+        self.inspector.set_highlighted(failure.input_nodes)
+        keys = [drawn_item(snap, layout, n) for n in failure.input_nodes]
+        if failure.module is not None and failure.module in snap.modules:
+            self.inspector.select_module(failure.module, zoom=False)
+            keys.append(module_key(layout, failure.module))  # no box if it made no node yet
+        rects = [r for k in keys if k and (r := self.canvas.box_rect(k)) is not None]
+        if rects:
+            self.canvas.focus_rect(reduce(QRectF.united, rects), min_scale=1.0)
 
     def _on_session_needs_trust(self, request: OpenRequest) -> None:
         assert request.path is not None

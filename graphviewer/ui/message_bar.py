@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from graphviewer.core.errors import GraphviewerError
+from graphviewer.core.types import ForwardFailure, GraphSnapshot
 from graphviewer.ui.icons import icon
 from graphviewer.ui.jobs import OpenRequest
 
@@ -76,8 +77,17 @@ class MessageBar(QFrame):
         self.dismissed.emit()
 
 
-def failure_html(request: OpenRequest | None, error: BaseException, *, still_showing: bool) -> str:
-    """The error bar's text for a failed open: the file, where, the cause (and the user's line)."""
+def failure_html(
+    request: OpenRequest | None,
+    error: BaseException,
+    *,
+    still_showing: bool,
+    partial: GraphSnapshot | None = None,
+) -> str:
+    """The error bar's text for a failed open: the file, where, the cause (and the user's line).
+
+    With `partial` (what a failed forward built, shown below the bar) it says so and names the
+    module and op that raised and the shapes that flowed into it."""
     name = request.title if request is not None else "the layout"
     if isinstance(error, GraphviewerError):
         cause = error.cause + (f" ({error.hint})" if error.hint else "")
@@ -85,10 +95,34 @@ def failure_html(request: OpenRequest | None, error: BaseException, *, still_sho
     else:
         cause = f"{type(error).__name__}: {error}"
         where = str(request.path) if request and request.path else ""
-    text = f"<b>Could not open {html.escape(name)}</b>"
+    failure = partial.failure if partial is not None else None
+    if failure is not None:
+        text = f"<b>The forward of {html.escape(name)} failed</b>"
+    else:
+        text = f"<b>Could not open {html.escape(name)}</b>"
     if where:
         text += f" <span style='color:gray'>({html.escape(where)})</span>"
     text += f"<br>{html.escape(cause)}"
-    if still_showing:
+    if partial is not None and failure is not None:
+        text += f"<br><i>{html.escape(_partial_note(partial, failure))}</i>"
+    elif still_showing:
         text += "<br><i>The graph below is the last one that opened.</i>"
     return text
+
+
+def _partial_note(partial: GraphSnapshot, failure: ForwardFailure) -> str:
+    """`The graph below is what the forward built before it failed; head.fc (Linear), selected,
+    raised in linear on (4, 784), (10, 1024), (10,).`"""
+    from graphviewer.core.report import format_shapes
+
+    note = "The graph below is what the forward built before it failed"
+    if failure.module is None:
+        return note + "."
+    info = partial.modules.get(failure.module)
+    cls = f" ({info.class_name})" if info is not None else ""
+    note += f"; {failure.module or '(root)'}{cls}, selected, raised"
+    if failure.op:
+        note += f" in {failure.op}"
+    if failure.input_shapes:
+        note += f" on {format_shapes(failure.input_shapes)}"
+    return note + "."

@@ -117,6 +117,8 @@ class ModelSession(QObject):
         self._pending = None
         self.current = result
         self.opened.emit(result)
+        if result.error is not None:  # a failed forward's partial graph: shown, then the error
+            self.failed.emit(result.request, result.error)
         self.idle.emit()
 
     def _on_opener_failed(self, _job: int, error: BaseException) -> None:
