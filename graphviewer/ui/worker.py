@@ -77,12 +77,18 @@ class JobWorker(QObject):
         return self._current.job_id if self._current else None
 
     def submit(self, make: JobFactory, name: str = "graphviewer-job") -> int:
-        """Start `make(cancel, report)` on a new thread (cancelling any running job); its id."""
-        self.cancel()
+        """Start `make(cancel, report)` on a new thread (cancelling any running job); its id.
+
+        The new job is current before the old one's `cancelled` fires: a listener sees `busy`
+        and knows the cancel was a hand-over, not the end of the work.
+        """
+        previous = self._current
         self._next_id += 1
         run = _Run(self._next_id)
         self._current = run
         self._alive[run.job_id] = run
+        if previous is not None:
+            self._stop(previous)
 
         def report(progress: Progress) -> None:
             self._thread_progress.emit(run.job_id, progress)
@@ -114,11 +120,13 @@ class JobWorker(QObject):
     def cancel(self) -> None:
         """Ask the running job to stop; interrupt its thread if it has not after a grace period."""
         run, self._current = self._current, None
-        if run is None:
-            return
+        if run is not None:
+            self._stop(run)
+
+    def _stop(self, run: _Run) -> None:
         run.token.cancel()
         self.cancelled.emit(run.job_id)
-        QTimer.singleShot(self._grace_ms, lambda: self._interrupt(run))
+        QTimer.singleShot(self._grace_ms, self, lambda: self._interrupt(run))
 
     def wait_idle(self, timeout_s: float = 5.0) -> bool:
         """Wait, processing events, until every job thread has ended; True if they all did.
