@@ -52,6 +52,7 @@ class JobWorker(QObject):
     failed = Signal(int, object)  # job id, the exception
     cancelled = Signal(int)  # job id
     stuck = Signal(int, str)  # job id, why the cancel has not landed yet
+    ended = Signal(int, str)  # job id, "finished" | "failed" | "cancelled": its thread is done
 
     # Emitted from the job's thread; connected to our own slots, so Qt queues them to the GUI.
     _thread_progress = Signal(int, object)
@@ -168,6 +169,7 @@ class JobWorker(QObject):
     @Slot(int, str, object)
     def _on_thread_done(self, job_id: int, outcome: str, value: object) -> None:
         self._alive.pop(job_id, None)
+        self.ended.emit(job_id, outcome)  # for superseded and cancelled jobs too
         if self._current is None or job_id != self._current.job_id:
             return  # superseded or cancelled: `cancelled` was already emitted
         self._current = None
