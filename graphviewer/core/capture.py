@@ -21,6 +21,7 @@ import torch
 from graphviewer.core.autograd_graph import walk_autograd_graph
 from graphviewer.core.errors import Cancelled, CaptureError
 from graphviewer.core.gc_pause import gc_paused
+from graphviewer.core.interrupt import user_code
 from graphviewer.core.jobs import CancelToken, Job, Progress, run_job
 from graphviewer.core.recorder import CaptureRecorder, iter_tensors
 from graphviewer.core.types import GraphSnapshot, Mode, ModelSpec, Warning_
@@ -112,7 +113,8 @@ def capture_graph(
             scope.enter_context(_mkldnn_disabled())
         with recorder:
             try:
-                output = model(*spec.args, **dict(spec.kwargs))
+                with user_code():  # the only place the window's forced interrupt may land
+                    output = model(*spec.args, **dict(spec.kwargs))
             except Cancelled:
                 raise
             except BaseException as exc:

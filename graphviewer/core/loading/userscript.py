@@ -24,6 +24,7 @@ from typing import Any, TextIO
 import torch
 
 from graphviewer.core.errors import GraphviewerError, ModelLoadError
+from graphviewer.core.interrupt import user_code
 from graphviewer.core.usercode import UserCodeFilter, describe_exception
 
 # sys.path, sys.argv and sys.stdout are process-wide: one load changes them at a time.
@@ -167,7 +168,8 @@ def run_user_file(path: Path, code: types.CodeType, scope: UserScope) -> dict[st
 def call_user(scope: UserScope, what: str, fn: Callable[..., Any], *args: Any) -> Any:
     """Call user code; turn any failure into a one-line `ModelLoadError` naming the user's line."""
     try:
-        return fn(*args)
+        with user_code():  # the only place the window's forced interrupt may land
+            return fn(*args)
     except (GraphviewerError, KeyboardInterrupt):
         raise
     except SystemExit as exc:
