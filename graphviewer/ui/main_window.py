@@ -8,6 +8,7 @@ backward stepping, train/eval comparison) are further docks added in `_build_doc
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt
@@ -57,7 +58,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
         self.settings = AppSettings()
         self.theme = theme_named(resolve_theme(self.settings.theme()))
-        self.session = ModelSession(text_measurer(), self)
+        self.session = ModelSession(text_measurer, self)  # each job measures on its thread
         self.actions_ = build_actions(self)
         self.search = SearchController()
         self._build_central()
@@ -230,16 +231,14 @@ class MainWindow(QMainWindow):
 
     def _on_session_needs_trust(self, request: OpenRequest) -> None:
         assert request.path is not None
-        if dialogs.ask_trust(self, request.path):
-            self.session.open(OpenRequest(path=request.path, mode=request.mode, trust=True))
+        if dialogs.ask_trust(self, request.path):  # the same request: depth, folding, shape kept
+            self.session.open(replace(request, trust=True))
 
     def _on_session_needs_input(self, request: OpenRequest, suggestion: str) -> None:
         assert request.path is not None
         shape = dialogs.ask_input_shape(self, request.path, suggestion)
         if shape is not None:
-            self.session.open(
-                OpenRequest(request.path, request.mode, request.trust, input_shape=shape)
-            )
+            self.session.open(replace(request, input_shape=shape))
 
     def _on_session_cancelled(self) -> None:
         self.statusBar().showMessage("cancelled", 3000)
