@@ -321,9 +321,10 @@ class ExportDialog(QDialog):
             QGuiApplication.restoreOverrideCursor()
 
     def done(self, result: int) -> None:
-        """Closing waits for a cancelled export's thread: no write outlives the dialog."""
+        """Closing cancels the export and waits a moment for its thread; a cancelled export
+        never replaces the file, even if its thread outlives the dialog."""
         self._worker.cancel()
-        self._worker.wait_idle(10.0)
+        self._worker.wait_idle(0.3)
         super().done(result)
 
     def reject(self) -> None:

@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         a.expand_all.triggered.connect(lambda: self.session.set_collapsed(frozenset()))
         a.shortcuts.triggered.connect(lambda: dialogs.show_shortcuts(self, shortcut_rows(a)))
         a.about.triggered.connect(lambda: dialogs.show_about(self))
+        a.show_log.triggered.connect(self._on_show_log_triggered)
         self.mode_box.currentTextChanged.connect(self._on_mode_box_changed)
         self.start_page.open_requested.connect(self.open_path)
         self.start_page.browse_requested.connect(self._on_open_triggered)
@@ -282,6 +283,11 @@ class MainWindow(QMainWindow):
             state=self.canvas.state,
         )
         dialog.exec()
+
+    def _on_show_log_triggered(self) -> None:
+        from graphviewer.ui.log_view import show_log
+
+        self.log_dialog = show_log(self)
 
     def _on_mode_box_changed(self, mode: str) -> None:
         self.session.set_mode(mode)  # type: ignore[arg-type]
