@@ -10,6 +10,7 @@ file, and the temporary one is removed.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
 import time
@@ -26,6 +27,8 @@ from graphviewer.render.page import Page, compose, default_title, paint_page
 from graphviewer.render.png import write_banded_png
 from graphviewer.render.scene import GraphScene, ViewState
 from graphviewer.render.theme import theme_named
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("png", "svg", "pdf")
 BACKGROUNDS = ("light", "dark", "transparent")
@@ -152,6 +155,7 @@ def export_graph(
         else:
             _write_pdf(temp, scene, page, options.state, scale, background)
     seconds = time.perf_counter() - started
+    log.info("exported %s: %s %d×%d px in %.2f s", target, kind, width, height, seconds)
     return ExportResult(target, kind, width, height, scale, seconds, banded)
 
 

@@ -119,6 +119,7 @@ def lay_out(
     from graphviewer.core.layout import default_collapsed, layout_graph
 
     yield Progress("laying out")
+    log.debug("laying out %d nodes", snapshot.num_nodes)
     cancel.raise_if_cancelled()
     if collapsed is None:
         collapsed = frozenset(default_collapsed(snapshot.graph, snapshot.modules, depth=depth))

@@ -7,6 +7,7 @@ collapse run on separate `JobWorker`s: the old graph can still be folded while a
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from graphviewer.core.jobs import CancelToken, Job, Progress
 from graphviewer.core.types import Layout, Mode
 from graphviewer.ui.jobs import MeasureFactory, OpenedGraph, OpenRequest, lay_out, open_model
 from graphviewer.ui.worker import JobWorker
+
+log = logging.getLogger(__name__)
 
 
 class ModelSession(QObject):
@@ -124,6 +127,7 @@ class ModelSession(QObject):
 
     def _on_opener_failed(self, _job: int, error: BaseException) -> None:
         request, self._pending = self._pending, None
+        log.info("open failed: %s: %s", type(error).__name__, error)
         if isinstance(error, UntrustedFileError) and request is not None:
             self.needs_trust.emit(request)
         elif isinstance(error, NeedsInputError) and request is not None:
