@@ -184,9 +184,14 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import tempfile
 
+    from PySide6.QtCore import QSettings
+
     from graphviewer.ui.app import create_app
     from graphviewer.ui.main_window import MainWindow
 
+    settings = tempfile.mkdtemp()  # recent files of 50 opens stay out of the user's settings
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings)
     create_app()
     window = MainWindow()
     window.show()
