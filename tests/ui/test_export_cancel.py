@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QRectF, Qt
@@ -69,3 +70,42 @@ def test_export_dialog_cancel_keeps_the_previous_file(
     assert _leftovers(tmp_path) == [], f"{tmp_path}: temp files left behind"
     assert "nothing was written" in dialog.error_label.text()
     assert dialog.isVisible()  # the first Cancel stops the export; the dialog stays
+
+
+def test_export_paints_a_scene_of_its_own_made_on_its_thread(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview's scene fills its caches on the GUI thread: the export never shares it."""
+    import threading
+
+    from PySide6.QtWidgets import QDialog
+
+    from graphviewer.ui import export_dialog
+
+    snapshot, layout = synthetic(50)
+    made: dict[int, int] = {}  # id(scene) -> the thread that made it
+    painted: list[tuple[int, int]] = []  # (id(scene), thread) of each export
+    real = export_dialog.export_graph
+
+    def factory(theme: Theme) -> GraphScene:
+        scene = GraphScene(snapshot, layout, theme)
+        made[id(scene)] = threading.get_ident()
+        return scene
+
+    def spying(scene: GraphScene, *args: Any, **kwargs: Any) -> Any:
+        painted.append((id(scene), threading.get_ident()))
+        return real(scene, *args, **kwargs)  # the real exporter writes the file
+
+    monkeypatch.setattr(export_dialog, "export_graph", spying)
+    dialog = ExportDialog(None, factory, QRectF(0, 0, 300, 200), "graph.png")
+    qtbot.addWidget(dialog)
+    dialog.path_edit.setText(str(tmp_path / "graph.png"))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=20_000)
+    assert (tmp_path / "graph.png").stat().st_size > 0
+    ((scene_id, thread),) = painted
+    preview = {id(s) for s in dialog._scenes.values()}
+    assert scene_id not in preview, "export_dialog.py: the export painted the preview's scene"
+    assert made[scene_id] == thread != threading.get_ident(), (
+        "export_dialog.py: scene made elsewhere"
+    )
