@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +40,6 @@ class _Run:
 
     job_id: int
     token: CancelToken = field(default_factory=CancelToken)
-    ident: int | None = None
     switch: Interruptible | None = None
     ended: bool = False
 
@@ -98,7 +96,6 @@ class JobWorker(QObject):
             self._thread_progress.emit(run.job_id, progress)
 
         def target() -> None:
-            run.ident = threading.get_ident()
             outcome: tuple[str, object] = ("cancelled", None)
             with Interruptible() as switch:
                 run.switch = switch
