@@ -158,6 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     `graphviewer` script) and exits at once even when the model left threads running."""
     owns_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
+    from graphviewer.core.log_file import setup_logging
+
+    setup_logging()  # the log file in the user's state folder; nothing on the terminal
     if _wants_window(argv):
         return _window(argv)
     args = build_parser().parse_args(argv)

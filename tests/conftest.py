@@ -6,6 +6,7 @@ import gc
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The log file and crash dumps of CLI and window runs go to a throw-away state folder.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="graphviewer-test-state-")
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

@@ -28,6 +28,7 @@ from graphviewer.core.errors import Cancelled, CaptureError
 from graphviewer.core.fake import fake_mode_of, values_warning
 from graphviewer.core.gc_pause import gc_paused
 from graphviewer.core.integrity import ModelPreserved, seeded_rng
+from graphviewer.core.interrupt import user_code
 from graphviewer.core.jobs import CancelToken, Job, Progress, run_job
 from graphviewer.core.recorder import CaptureRecorder, FailurePoint, iter_tensors
 from graphviewer.core.types import (
@@ -136,7 +137,8 @@ def capture_graph(
         failed: BaseException | None = None
         with recorder:
             try:
-                output = model(*spec.args, **dict(spec.kwargs))
+                with user_code():  # the only place the window's forced interrupt may land
+                    output = model(*spec.args, **dict(spec.kwargs))
             except Cancelled:
                 raise
             except BaseException as exc:

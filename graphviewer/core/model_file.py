@@ -9,6 +9,7 @@ the cause in one line.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,8 @@ from graphviewer.core.loading.userscript import (
     user_scope,
 )
 from graphviewer.core.types import ModelSpec
+
+log = logging.getLogger(__name__)
 
 __all__ = ["load_model_file", "sniff_kind"]
 
@@ -83,6 +86,7 @@ def load_model_file(
     )
     try:
         kind = sniff_kind(path)
+        log.info("loading %s as %s%s", path, kind, " (trusted)" if trust else "")
         cancel.raise_if_cancelled()
         if kind == "python":
             return _load_python(path, request, cancel, stdout, report or (lambda _p: None))

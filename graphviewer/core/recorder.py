@@ -87,25 +87,32 @@ class CaptureRecorder:
 
     def __enter__(self) -> CaptureRecorder:
         self._thread = threading.get_ident()
-        for module in self._model.modules():
-            try:
-                self._handles.append(
-                    module.register_forward_pre_hook(self._on_module_enter, with_kwargs=True)
-                )
-                self._handles.append(module.register_forward_hook(self._on_module_exit))
-            except (RuntimeError, AttributeError):  # TorchScript modules take no Python hooks
-                self._hookless.add(self._paths.get(id(module), "?"))
-        self._mode = _OpRecorder(self)
-        self._mode.__enter__()
+        try:
+            for module in self._model.modules():
+                try:
+                    self._handles.append(
+                        module.register_forward_pre_hook(self._on_module_enter, with_kwargs=True)
+                    )
+                    self._handles.append(module.register_forward_hook(self._on_module_exit))
+                except (RuntimeError, AttributeError):  # TorchScript modules take no Python hooks
+                    self._hookless.add(self._paths.get(id(module), "?"))
+            mode = _OpRecorder(self)
+            mode.__enter__()
+            self._mode = mode
+        except BaseException:  # `with` calls no __exit__ when __enter__ raises: undo it here
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._mode is not None:
-            self._mode.__exit__(None, None, None)
-            self._mode = None
-        for handle in self._handles:
-            handle.remove()
-        self._handles.clear()
+        mode, self._mode = self._mode, None
+        try:
+            if mode is not None:
+                mode.__exit__(None, None, None)
+        finally:  # the hooks go even if leaving the mode failed
+            handles, self._handles = self._handles, []
+            for handle in handles:
+                handle.remove()
 
     # -- hooks -------------------------------------------------------------------------------
     def _on_module_enter(self, module: torch.nn.Module, args: Any, kwargs: Any) -> None:

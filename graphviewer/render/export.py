@@ -3,12 +3,14 @@
 PNG is raster at a chosen scale or width (banded when large, so nothing is ever truncated), SVG
 comes from `QSvgGenerator` (inline attributes, labels as `<text>`), PDF from `QPdfWriter` (vector,
 embedded fonts, selectable text). Every file is first written next to its destination under a
-temporary name and moved into place only once complete: a failure keeps the previous file.
+temporary name and moved into place only once complete: a failure or a cancel keeps the previous
+file, and the temporary one is removed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
 import time
@@ -25,6 +27,8 @@ from graphviewer.render.page import Page, compose, default_title, paint_page, pa
 from graphviewer.render.png import write_banded_png
 from graphviewer.render.scene import GraphScene, ViewState
 from graphviewer.render.theme import theme_named
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("png", "svg", "pdf")
 BACKGROUNDS = ("light", "dark", "transparent")
@@ -127,7 +131,11 @@ def export_graph(
     options: ExportOptions | None = None,
     cancel: CancelToken | None = None,
 ) -> ExportResult:
-    """Write `scene` to `path` as PNG, SVG or PDF; the previous file survives any failure."""
+    """Write `scene` to `path` as PNG, SVG or PDF; the previous file survives any failure.
+
+    A set `cancel` raises `Cancelled` (between PNG bands, and at the latest just before the
+    finished file would replace the previous one).
+    """
     started = time.perf_counter()
     options = options or ExportOptions()
     target = Path(path)
@@ -138,7 +146,7 @@ def export_graph(
     width, height = max(1, round(page.width * scale)), max(1, round(page.height * scale))
     background = None if options.background == "transparent" else scene.theme.background
     banded = False
-    with _atomic(target, kind) as temp:
+    with _atomic(target, kind, cancel) as temp:
         if kind == "png":
             banded = _write_png(
                 temp, scene, page, options.state, scale, (width, height), background, cancel
@@ -148,12 +156,14 @@ def export_graph(
         else:
             _write_pdf(temp, scene, page, options.state, scale, background)
     seconds = time.perf_counter() - started
+    log.info("exported %s: %s %d×%d px in %.2f s", target, kind, width, height, seconds)
     return ExportResult(target, kind, width, height, scale, seconds, banded)
 
 
 @contextlib.contextmanager
-def _atomic(target: Path, kind: str):  # type: ignore[no-untyped-def]
-    """Yield a temporary path beside `target`; move it over `target` only if the body succeeds."""
+def _atomic(target: Path, kind: str, cancel: CancelToken | None = None):  # type: ignore[no-untyped-def]
+    """Yield a temporary path beside `target`; move it over `target` only if the body succeeds
+    and `cancel` is not set by then."""
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError("the folder does not exist", path=folder)
@@ -166,7 +176,11 @@ def _atomic(target: Path, kind: str):  # type: ignore[no-untyped-def]
     os.close(fd)
     temp = Path(name)
     try:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         yield temp
+        if cancel is not None:  # SVG and PDF painters cannot stop midway: check once done
+            cancel.raise_if_cancelled()
         if not temp.exists() or temp.stat().st_size == 0:
             raise ExportError("nothing was written (the writer failed)", path=target)
         with contextlib.suppress(OSError):

@@ -35,6 +35,7 @@ class Actions:
     fold_default: QAction
     expand_all: QAction
     shortcuts: QAction
+    show_log: QAction
     about: QAction
 
     def all(self) -> list[QAction]:
@@ -75,6 +76,7 @@ def build_actions(window: QMainWindow) -> Actions:
         fold_default=_action(window, "&Collapse to default depth", ("Ctrl+Shift+C",)),
         expand_all=_action(window, "E&xpand all modules", ("Ctrl+Shift+X",)),
         shortcuts=_action(window, "&Keyboard shortcuts", ("F1",)),
+        show_log=_action(window, "Show &Log"),
         about=_action(window, "&About graphviewer"),
     )
 
@@ -122,6 +124,7 @@ def build_menus(window: QMainWindow, actions: Actions, recent: QMenu, samples: Q
     view.addSeparator()
     help_ = bar.addMenu("&Help")
     help_.addAction(actions.shortcuts)
+    help_.addAction(actions.show_log)
     help_.addAction(actions.about)
     return view
 

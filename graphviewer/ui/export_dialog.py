@@ -79,6 +79,8 @@ class ExportDialog(QDialog):
         self._worker.finished.connect(self._on_worker_finished)
         self._worker.failed.connect(self._on_worker_failed)
         self._worker.cancelled.connect(self._on_worker_cancelled)
+        self._worker.ended.connect(self._on_worker_ended)
+        self._cancelled_job: int | None = None
         self._build(default_name)
         self._restore()
         self._preview_timer = QTimer(self, singleShot=True, interval=120)
@@ -264,11 +266,15 @@ class ExportDialog(QDialog):
             return
         path = Path(self.path_edit.text()).expanduser()
         options, fmt = self.options(), self.fmt
-        scene = self.scene(options.background)
+        theme = theme_named("light" if options.background == "transparent" else options.background)
+        factory = self._factory
         self.error_label.hide()
 
         def job(cancel: CancelToken, report: Callable[[Progress], None]) -> Job[ExportResult]:
             yield Progress(f"writing {path.name}")
+            # A scene of its own, made on this thread: the preview's scene fills its caches
+            # while painting on the GUI thread.
+            scene = factory(theme)
             return export_graph(scene, path, fmt=fmt, options=options, cancel=cancel)
 
         self._pending_path = path
@@ -288,9 +294,22 @@ class ExportDialog(QDialog):
         else:  # a bug must not lose the user's window
             self._show_error(f"Export failed: {type(exc).__name__}: {exc}")
 
-    def _on_worker_cancelled(self, _job_id: int) -> None:
+    def _on_worker_cancelled(self, job_id: int) -> None:
+        # The thread may still be painting: what was written is told once it has ended.
+        self._cancelled_job = job_id
         self._set_busy(False)
-        self._show_error("Export cancelled: nothing was written, any earlier file is as it was.")
+        self._show_error("Export cancelled: waiting for the writer to stop…")
+
+    def _on_worker_ended(self, job_id: int, outcome: str) -> None:
+        if job_id != self._cancelled_job:
+            return
+        self._cancelled_job = None
+        if outcome == "finished":  # the cancel came after the file was in place
+            self._show_error(f"Cancelled too late: {self._pending_path.name} was written.")
+        else:
+            self._show_error(
+                "Export cancelled: nothing was written, any earlier file is as it was."
+            )
 
     def _set_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)
@@ -302,9 +321,10 @@ class ExportDialog(QDialog):
             QGuiApplication.restoreOverrideCursor()
 
     def done(self, result: int) -> None:
-        """Closing waits for a cancelled export's thread: no write outlives the dialog."""
+        """Closing cancels the export and waits a moment for its thread; a cancelled export
+        never replaces the file, even if its thread outlives the dialog."""
         self._worker.cancel()
-        self._worker.wait_idle(10.0)
+        self._worker.wait_idle(0.3)
         super().done(result)
 
     def reject(self) -> None:

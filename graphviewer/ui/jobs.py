@@ -1,12 +1,15 @@
 """The window's jobs: open a model (load → capture → lay out) and re-lay out after a collapse.
 
 Plain generators over core, Qt-free, run by `ui.worker.JobWorker`. What they return is frozen
-(`OpenedGraph`) so it can cross from the worker thread to the GUI.
+(`OpenedGraph`) so it can cross from the worker thread to the GUI. Label widths come from a
+`MeasureFactory` called on the job's thread: Qt font metrics made on the GUI thread must not be
+used on another.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -16,7 +19,10 @@ from graphviewer.core.errors import CaptureError
 from graphviewer.core.jobs import CancelToken, Job, Progress
 from graphviewer.core.types import GraphSnapshot, Layout, Mode, ModelSpec
 
+log = logging.getLogger(__name__)
+
 Measure = Callable[[str], tuple[float, float]]
+MeasureFactory = Callable[[], Measure]  # called on the job's thread
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class OpenedGraph:
 
 def open_model(
     request: OpenRequest,
-    measure: Measure | None,
+    make_measure: MeasureFactory | None,
     cancel: CancelToken,
     report: Callable[[Progress], None],
 ) -> Job[OpenedGraph]:
@@ -71,6 +77,8 @@ def open_model(
     from graphviewer.core.gc_pause import settle_loaded
     from graphviewer.core.model_file import load_model_file
 
+    log.info("opening %s (%s)", request.path or request.title, request.mode)
+    measure = make_measure() if make_measure is not None else None
     timings: dict[str, float] = {}
     spec = request.spec
     if spec is None:
@@ -108,6 +116,12 @@ def open_model(
     timings.update(snapshot.timings)
     layout = yield from lay_out(snapshot, collapsed, None, measure, cancel, depth=request.depth)
     timings["layout"] = layout.seconds
+    log.info(
+        "opened %s: %d nodes; %s",
+        request.title,
+        snapshot.num_nodes,
+        ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()),
+    )
     return OpenedGraph(request, snapshot, layout, timings, error)
 
 
@@ -141,6 +155,7 @@ def lay_out(
     from graphviewer.core.layout import default_collapsed, layout_graph
 
     yield Progress("laying out")
+    log.debug("laying out %d nodes", snapshot.num_nodes)
     cancel.raise_if_cancelled()
     if collapsed is None:
         collapsed = frozenset(default_collapsed(snapshot.graph, snapshot.modules, depth=depth))

@@ -60,7 +60,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
         self.settings = AppSettings()
         self.theme = theme_named(resolve_theme(self.settings.theme()))
-        self.session = ModelSession(text_measurer(), self)
+        self.session = ModelSession(text_measurer, self)  # each job measures on its thread
         self.actions_ = build_actions(self)
         self.search = SearchController()
         self._build_central()
@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
         a.expand_all.triggered.connect(lambda: self.session.set_collapsed(frozenset()))
         a.shortcuts.triggered.connect(lambda: dialogs.show_shortcuts(self, shortcut_rows(a)))
         a.about.triggered.connect(lambda: dialogs.show_about(self))
+        a.show_log.triggered.connect(self._on_show_log_triggered)
         self.mode_box.currentTextChanged.connect(self._on_mode_box_changed)
         self.start_page.open_requested.connect(self.open_path)
         self.start_page.browse_requested.connect(self._on_open_triggered)
@@ -272,8 +273,8 @@ class MainWindow(QMainWindow):
 
     def _on_session_needs_trust(self, request: OpenRequest) -> None:
         assert request.path is not None
-        if dialogs.ask_trust(self, request.path):
-            self.session.open(OpenRequest(path=request.path, mode=request.mode, trust=True))
+        if dialogs.ask_trust(self, request.path):  # the same request: depth, folding, shape kept
+            self.session.open(replace(request, trust=True))
 
     def _on_session_needs_input(self, request: OpenRequest, suggestion: str) -> None:
         assert request.path is not None
@@ -323,6 +324,11 @@ class MainWindow(QMainWindow):
             state=self.canvas.state,
         )
         dialog.exec()
+
+    def _on_show_log_triggered(self) -> None:
+        from graphviewer.ui.log_view import show_log
+
+        self.log_dialog = show_log(self)
 
     def _on_mode_box_changed(self, mode: str) -> None:
         self.session.set_mode(mode)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ collapse run on separate `JobWorker`s: the old graph can still be folded while a
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -16,8 +17,10 @@ from PySide6.QtCore import QObject, Signal
 from graphviewer.core.errors import NeedsInputError, UntrustedFileError
 from graphviewer.core.jobs import CancelToken, Job, Progress
 from graphviewer.core.types import Layout, Mode
-from graphviewer.ui.jobs import Measure, OpenedGraph, OpenRequest, lay_out, open_model
+from graphviewer.ui.jobs import MeasureFactory, OpenedGraph, OpenRequest, lay_out, open_model
 from graphviewer.ui.worker import JobWorker
+
+log = logging.getLogger(__name__)
 
 
 class ModelSession(QObject):
@@ -34,9 +37,11 @@ class ModelSession(QObject):
     stuck = Signal(str)
     idle = Signal()  # no open job running any more (done, failed or cancelled)
 
-    def __init__(self, measure: Measure | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self, make_measure: MeasureFactory | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
-        self._measure = measure
+        self._make_measure = make_measure
         self.current: OpenedGraph | None = None
         self._pending: OpenRequest | None = None
         self._anchor = ""
@@ -59,18 +64,19 @@ class ModelSession(QObject):
         """The request being opened right now, if any."""
         return self._pending
 
-    def set_measure(self, measure: Measure | None) -> None:
-        self._measure = measure
+    def set_measure(self, make_measure: MeasureFactory | None) -> None:
+        """How jobs measure label text: a factory each job calls on its own thread."""
+        self._make_measure = make_measure
 
     # -- requests ------------------------------------------------------------------------------
     def open(self, request: OpenRequest) -> None:
         """Open a file or live model in a worker; a running open is cancelled first."""
         self._pending = request
-        measure = self._measure
+        make_measure = self._make_measure
         self._layouter.cancel()
         self.loading.emit(request)
         self._opener.submit(
-            lambda cancel, report: open_model(request, measure, cancel, report),
+            lambda cancel, report: open_model(request, make_measure, cancel, report),
             name="graphviewer-open",
         )
 
@@ -94,9 +100,10 @@ class ModelSession(QObject):
         if current is None:
             return
         self._anchor = anchor
-        measure = self._measure
+        make_measure = self._make_measure
 
         def job(cancel: CancelToken, _report: object) -> Job[tuple[object, Layout]]:
+            measure = make_measure() if make_measure is not None else None
             snapshot = current.snapshot
             layout = yield from lay_out(snapshot, collapsed, current.layout, measure, cancel)
             return snapshot, layout
@@ -123,6 +130,7 @@ class ModelSession(QObject):
 
     def _on_opener_failed(self, _job: int, error: BaseException) -> None:
         request, self._pending = self._pending, None
+        log.info("open failed: %s: %s", type(error).__name__, error)
         if isinstance(error, UntrustedFileError) and request is not None:
             self.needs_trust.emit(request)
         elif isinstance(error, NeedsInputError) and request is not None:

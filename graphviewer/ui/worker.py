@@ -7,15 +7,15 @@ Submitting a new job cancels the running one; signals of a superseded job are dr
 
 Cancellation is cooperative first (the capture's hooks check the token at every module call and
 op). A user's forward stuck in a pure-Python loop never reaches a hook, so after a grace period
-the worker raises `Cancelled` inside that thread with `PyThreadState_SetAsyncExc`; it lands at the
-thread's next bytecode. A thread inside one long C call cannot be interrupted: `stuck` says so.
+the worker raises `Cancelled` inside that thread (`core.interrupt`), only while it runs the user's
+code, never in graphviewer's cleanup. A thread inside one long C call cannot be interrupted:
+`stuck` says so.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import threading
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,23 +24,24 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from graphviewer.core.errors import Cancelled
+from graphviewer.core.interrupt import Interruptible
 from graphviewer.core.jobs import CancelToken, Job, Progress, drive, start_deep_thread
 
 JobFactory = Callable[[CancelToken, Callable[[Progress], None]], Job[Any]]
+
+log = logging.getLogger(__name__)
 
 GRACE_MS = 1500  # cooperative cancel first; interrupt the thread after this
 
 
 @dataclass
 class _Run:
-    """Book-keeping of one job's thread: its token, its thread id, whether it has ended."""
+    """Book-keeping of one job's thread: its token, its interrupt switch, whether it has ended."""
 
     job_id: int
     token: CancelToken = field(default_factory=CancelToken)
-    ident: int | None = None
+    switch: Interruptible | None = None
     ended: bool = False
-    interrupted: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class JobWorker(QObject):
@@ -52,6 +53,7 @@ class JobWorker(QObject):
     failed = Signal(int, object)  # job id, the exception
     cancelled = Signal(int)  # job id
     stuck = Signal(int, str)  # job id, why the cancel has not landed yet
+    ended = Signal(int, str)  # job id, "finished" | "failed" | "cancelled": its thread is done
 
     # Emitted from the job's thread; connected to our own slots, so Qt queues them to the GUI.
     _thread_progress = Signal(int, object)
@@ -77,20 +79,26 @@ class JobWorker(QObject):
         return self._current.job_id if self._current else None
 
     def submit(self, make: JobFactory, name: str = "graphviewer-job") -> int:
-        """Start `make(cancel, report)` on a new thread (cancelling any running job); its id."""
-        self.cancel()
+        """Start `make(cancel, report)` on a new thread (cancelling any running job); its id.
+
+        The new job is current before the old one's `cancelled` fires: a listener sees `busy`
+        and knows the cancel was a hand-over, not the end of the work.
+        """
+        previous = self._current
         self._next_id += 1
         run = _Run(self._next_id)
         self._current = run
         self._alive[run.job_id] = run
+        if previous is not None:
+            self._stop(previous)
 
         def report(progress: Progress) -> None:
             self._thread_progress.emit(run.job_id, progress)
 
         def target() -> None:
-            run.ident = threading.get_ident()
             outcome: tuple[str, object] = ("cancelled", None)
-            try:
+            with Interruptible() as switch:
+                run.switch = switch
                 try:
                     job = make(run.token, report)
                     value = drive(job, report)
@@ -99,11 +107,8 @@ class JobWorker(QObject):
                     outcome = ("cancelled", None)
                 except BaseException as exc:  # SystemExit from user code included
                     outcome = ("cancelled", None) if run.token.cancelled else ("failed", exc)
-                finally:
-                    with run.lock:
-                        run.ended = True
-            except Cancelled:  # an interrupt that landed just as the job ended
-                pass
+            run.ended = True
+            log.debug("job %d (%s) %s", run.job_id, name, outcome[0])
             with contextlib.suppress(RuntimeError):  # the worker's owner is gone: nobody to tell
                 self._thread_done.emit(run.job_id, outcome[0], outcome[1])
 
@@ -114,11 +119,13 @@ class JobWorker(QObject):
     def cancel(self) -> None:
         """Ask the running job to stop; interrupt its thread if it has not after a grace period."""
         run, self._current = self._current, None
-        if run is None:
-            return
+        if run is not None:
+            self._stop(run)
+
+    def _stop(self, run: _Run) -> None:
         run.token.cancel()
         self.cancelled.emit(run.job_id)
-        QTimer.singleShot(self._grace_ms, lambda: self._interrupt(run))
+        QTimer.singleShot(self._grace_ms, self, lambda: self._interrupt(run))
 
     def wait_idle(self, timeout_s: float = 5.0) -> bool:
         """Wait, processing events, until every job thread has ended; True if they all did.
@@ -135,21 +142,23 @@ class JobWorker(QObject):
 
     # -- the fallback interrupt ----------------------------------------------------------------
     def _interrupt(self, run: _Run) -> None:
-        with run.lock:
-            if run.ended or run.ident is None:
-                return
-            if not run.interrupted:
-                run.interrupted = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                    ctypes.c_ulong(run.ident), ctypes.py_object(Cancelled)
-                )
-                QTimer.singleShot(self._grace_ms, lambda: self._interrupt(run))
-                return
-        self.stuck.emit(
-            run.job_id,
-            "the model is still inside one long native call and cannot be interrupted; "
-            "it stops when that call returns",
-        )
+        """Interrupt the thread if it is inside the user's code; look again later otherwise."""
+        switch = run.switch
+        if run.ended:
+            return
+        outcome = switch.interrupt(Cancelled) if switch is not None else "not-in-user-code"
+        if outcome == "ended":
+            return
+        if outcome == "sent-before" and switch is not None and switch.in_user_code:
+            self.stuck.emit(
+                run.job_id,
+                "the model is still inside one long native call and cannot be interrupted; "
+                "it stops when that call returns",
+            )
+            return
+        # Sent now, or the thread is in graphviewer's own code (which checks the token soon):
+        # never interrupted there, since cleanup cut short would leave hooks on the model.
+        QTimer.singleShot(self._grace_ms, self, lambda: self._interrupt(run))
 
     # -- slots on the GUI thread ---------------------------------------------------------------
     @Slot(int, object)
@@ -160,6 +169,7 @@ class JobWorker(QObject):
     @Slot(int, str, object)
     def _on_thread_done(self, job_id: int, outcome: str, value: object) -> None:
         self._alive.pop(job_id, None)
+        self.ended.emit(job_id, outcome)  # for superseded and cancelled jobs too
         if self._current is None or job_id != self._current.job_id:
             return  # superseded or cancelled: `cancelled` was already emitted
         self._current = None

@@ -52,10 +52,13 @@ def test_worker_interrupts_a_python_infinite_loop(qtbot: QtBot) -> None:
 
     def make(cancel, report):
         def job():
+            from graphviewer.core.interrupt import user_code
+
             yield Progress("looping")
             started.append(True)
-            while True:  # never checks the token: only the interrupt can stop it
-                pass
+            with user_code():  # the user's code: the only place the interrupt may land
+                while True:  # never checks the token: only the interrupt can stop it
+                    pass
 
         return job()
 

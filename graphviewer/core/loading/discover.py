@@ -17,7 +17,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from graphviewer.core.errors import ModelLoadError, NeedsInputError
+from graphviewer.core.errors import Cancelled, ModelLoadError, NeedsInputError
+from graphviewer.core.interrupt import user_code
 from graphviewer.core.jobs import CancelToken
 
 MAX_TRIALS = 24
@@ -241,9 +242,9 @@ def try_call(model: nn.Module, inputs: Inputs) -> str:
     """Call `model` on copies of `inputs` leaving it unchanged; "" if it worked, else the error."""
     args, kwargs = torch.utils._pytree.tree_map(_copy, inputs)
     try:
-        with model_preserved(model), torch.no_grad():
+        with model_preserved(model), torch.no_grad(), user_code():
             model(*args, **kwargs)
-    except (KeyboardInterrupt, ModelLoadError):
+    except (KeyboardInterrupt, ModelLoadError, Cancelled):
         raise
     except Exception as exc:
         lines = str(exc).strip().splitlines()

@@ -32,6 +32,7 @@ from typing import Any, TextIO
 import torch
 
 from graphviewer.core.errors import GraphviewerError, ModelLoadError
+from graphviewer.core.interrupt import user_code
 from graphviewer.core.loading.first_forward import FirstForward, FirstForwardTrap
 from graphviewer.core.usercode import (
     UserCodeFilter,
@@ -275,7 +276,8 @@ def run_user_script(
 def call_user(scope: UserScope, what: str, fn: Callable[..., Any], *args: Any) -> Any:
     """Call user code; turn any failure into a one-line `ModelLoadError` naming the user's line."""
     try:
-        return fn(*args)
+        with user_code():  # the only place the window's forced interrupt may land
+            return fn(*args)
     except (GraphviewerError, KeyboardInterrupt):
         raise
     except SystemExit as exc:
