@@ -288,7 +288,14 @@ def _tensor_attributes(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 def _restore_dict(current: dict[str, Any], saved: dict[str, Any]) -> None:
     """Put a module's `_parameters`/`_buffers` entries back by name, only if they changed."""
-    if current.keys() == saved.keys() and all(current[k] is v for k, v in saved.items()):
+    if list(current.keys()) == list(saved) and all(current[k] is v for k, v in saved.items()):
+        return
+    if not isinstance(current, dict):
+        # A TorchScript module's C++-backed wrapper: no entry can be added or removed, only
+        # set again by name.
+        for k, v in saved.items():
+            if k in current and current[k] is not v:
+                current[k] = v
         return
     current.clear()
     current.update(saved)
