@@ -161,8 +161,11 @@ def main() -> None:
         f"{xl['peak'] / 2**30:.2f} GiB; graphviewer's own beyond the model: "
         f"{own / 2**20:,.0f} MB (goal < 1 GB), {(own - base) / 2**20:,.0f} MB beyond the imports"
     )
-    capture = xl["peak"] - xl["loaded"]
-    print(f"  of which the capture's peak above the built model: {capture / 2**20:,.0f} MB")
+    above = (xl["peak"] - xl["loaded"]) / 2**20
+    print(
+        f"  peak above the built model's resident memory (build temporaries or capture): "
+        f"{above:,.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -167,3 +167,15 @@ def test_cli_exports_a_model_built_without_weights(
     assert main(["export", str(path), "--device", "meta", "-o", str(out)]) == 0
     assert "<svg" in out.read_text()[:2000] and "addmm" in out.read_text()
     assert f"wrote {out}" in capsys.readouterr().out
+
+
+def test_the_python_api_captures_a_model_built_under_a_fake_mode() -> None:
+    import graphviewer
+    from graphviewer.core.fake import fake_mode
+
+    with fake_mode():
+        model = torch.nn.Sequential(torch.nn.Linear(64, 20000), torch.nn.ReLU())
+        x = torch.randn(4, 64)
+    snap = graphviewer.capture(model, x)
+    assert snap.modules["0"].output_shapes == ((4, 20000),) and snap.stats == {}
+    assert VALUES_UNAVAILABLE in [w.message for w in snap.warnings]

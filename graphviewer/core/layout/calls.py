@@ -63,27 +63,36 @@ class CallTree:
 
 
 def call_tree(
-    nodes: Sequence[GraphNode], graph: Any, modules: Mapping[str, ModuleInfo]
+    nodes: Sequence[GraphNode],
+    graph: Any,
+    modules: Mapping[str, ModuleInfo],
+    index: Mapping[str, int] | None = None,
 ) -> CallTree:
-    """The blocks of every node of `graph` (a DiGraph over `nodes`' ids, in creation order)."""
-    index = {n.id: i for i, n in enumerate(nodes)}
+    """The blocks of every node of `graph` (a DiGraph over `nodes`' ids, in creation order);
+    `index` maps each id to its position in `nodes`."""
+    if index is None:
+        index = {n.id: i for i, n in enumerate(nodes)}
     frames = [n.calls for n in nodes]
     for i, node in enumerate(nodes):
         if not node.calls and node.kind in ("param", "input"):
             # a parameter belongs to the call that used it first
             used = sorted(index[s] for s in graph.succ[node.id])
             frames[i] = next((frames[j] for j in used if nodes[j].calls), ())
-    cache: dict[tuple[str, tuple[tuple[str, int], ...]], Chain] = {}
+    # keyed by the frame's identity: one tuple per call, shared by its nodes (hashing the
+    # tuple itself for each of 20,000 nodes cost more than the rest of the walk)
+    cache: dict[tuple[str, int], Chain] = {}
     parent: dict[str, str] = {}
     chains: list[Chain] = []
+    unrecorded = False
     for node, frame in zip(nodes, frames, strict=True):
-        key = (node.module, frame)
+        key = (node.module, id(frame))
         chain = cache.get(key)
         if chain is None:
             chain = cache[key] = _chain(node.module, frame, modules)
             _note_parents(chain, parent)
+            unrecorded = unrecorded or (not frame and bool(node.module))
         chains.append(chain)
-    if any(not f and n.module for n, f in zip(nodes, frames, strict=True)):
+    if unrecorded:
         _split_unrecorded(nodes, frames, chains, parent, graph, index, modules)
     return CallTree(chains, parent)
 

@@ -53,13 +53,14 @@ def build_items(
     collapsed = frozenset(collapsed)
     node_data: list[GraphNode] = [d["node"] for _, d in graph.nodes(data=True)]  # type: ignore[attr-defined]
     index = {n.id: i for i, n in enumerate(node_data)}
-    tree = call_tree(node_data, graph, modules)
+    tree = call_tree(node_data, graph, modules, index)
     everything = "" in collapsed  # the root folded: one item
-    folded: dict[tuple[tuple[str, str], ...], tuple[str, str, str] | None] = {}
+    # by the chain's identity: the nodes of one call share one chain tuple (`call_tree`)
+    folded: dict[int, tuple[str, str, str] | None] = {}
 
     def fold(chain: tuple[tuple[str, str], ...]) -> tuple[str, str, str] | None:
         """(block name, module path, enclosing block) of the outermost folded block, if any."""
-        hit = folded.get(chain, ())
+        hit = folded.get(id(chain), ())
         if hit == ():
             hit = None
             above, above_path = "", ""
@@ -71,7 +72,7 @@ def build_items(
                     hit = (name, path, above)
                     break
                 above, above_path = name, path
-            folded[chain] = hit
+            folded[id(chain)] = hit
         return hit  # type: ignore[return-value]
 
     ids: list[str] = []
