@@ -250,7 +250,14 @@ class ModelPreserved:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._cow.__exit__(None, None, None)
+        try:
+            self._cow.__exit__(None, None, None)
+        finally:
+            # Even when leaving the mode fails (an interrupt that landed inside torch's own
+            # mode switch leaves this thread's mode stack out of order), the model is put back.
+            self._restore()
+
+    def _restore(self) -> None:
         for m, params, buffers, tensors in self._bindings:
             _restore_dict(m._parameters, params)
             _restore_dict(m._buffers, buffers)
