@@ -167,3 +167,19 @@ def test_export_bad_suffix_and_empty_graph_are_one_line(
         capsys, "export", str(SAMPLES / "mlp.py"), "-o", str(target), "--mode", "no_grad"
     )
     assert code == 2 and "empty" in err and not target.exists()
+
+
+def test_export_a_model_built_without_weights(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], qapp: object
+) -> None:
+    path, out = tmp_path / "wide.py", tmp_path / "wide.svg"
+    path.write_text(
+        "import torch\nfrom torch import nn\n"
+        "def build_model():  # 1.6 GB of float32 weights, never allocated\n"
+        "    return nn.Sequential(nn.Linear(64, 20000), nn.Linear(20000, 20000))\n"
+        "def example_input():\n    return torch.randn(4, 64)\n"
+    )
+    code, stdout, err = run(capsys, "export", str(path), "--device", "meta", "-o", str(out))
+    assert code == 0, err
+    assert "<svg" in out.read_text()[:2000] and "addmm" in out.read_text()
+    assert f"wrote {out}" in stdout

@@ -148,11 +148,7 @@ def _written(
     `F.batch_norm`, and any `out=`."""
     name = getattr(func, "__name__", "")
     targets: list[Any] = []
-    inplace = (
-        (name.endswith("_") and not name.startswith("__") and name not in _NOT_WRITES)
-        or name in _INPLACE_DUNDERS
-        or kwargs.get("inplace") is True
-    )
+    inplace = _inplace_name(name) or kwargs.get("inplace") is True
     if inplace and args:
         first = args[0]
         targets.extend(first if isinstance(first, (list, tuple)) else (first,))
@@ -163,6 +159,18 @@ def _written(
     if out is not None:
         targets.extend(out if isinstance(out, (list, tuple)) else (out,))
     return [t for t in targets if isinstance(t, torch.Tensor)]
+
+
+def _inplace_name(name: str) -> bool:
+    return (
+        name.endswith("_") and not name.startswith("__") and name not in _NOT_WRITES
+    ) or name in _INPLACE_DUNDERS
+
+
+def _writes_by_name(func: Callable[..., Any]) -> bool:
+    """True for a function that may write a positional argument, whatever the arguments."""
+    name = getattr(func, "__name__", "")
+    return _inplace_name(name) or name in _WRITES_RUNNING_STATS
 
 
 def _storage_key(t: torch.Tensor) -> int | None:
@@ -189,6 +197,7 @@ class _CopyOnWrite(TorchFunctionMode):
             if key is not None:
                 self._by_storage.setdefault(key, []).append(t)
         self.copies: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}  # id -> (tensor, copy)
+        self._reads_only: set[Any] = set()  # functions that write no positional argument
 
     def __torch_function__(
         self,
@@ -197,8 +206,15 @@ class _CopyOnWrite(TorchFunctionMode):
         args: tuple[Any, ...] = (),
         kwargs: Mapping[str, Any] | None = None,
     ) -> Any:
+        # Every torch call of the pass comes here (the recorder's own too): a function that
+        # cannot write a positional argument, once seen, costs one set lookup.
+        if not kwargs and func in self._reads_only:
+            return func(*args)
         kwargs = kwargs or {}
-        for target in _written(func, args, kwargs):
+        targets = _written(func, args, kwargs)
+        if not targets and not kwargs and not _writes_by_name(func):
+            self._reads_only.add(func)
+        for target in targets:
             self._copy_before_write(target)
         return func(*args, **kwargs)
 

@@ -160,15 +160,6 @@ def test_llama_7b_sample_opens_without_weights() -> None:
     assert snap.num_nodes > 2000
 
 
-def test_cli_exports_a_model_built_without_weights(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path, out = _write(tmp_path, _WIDE.format(hint="")), tmp_path / "wide.svg"
-    assert main(["export", str(path), "--device", "meta", "-o", str(out)]) == 0
-    assert "<svg" in out.read_text()[:2000] and "addmm" in out.read_text()
-    assert f"wrote {out}" in capsys.readouterr().out
-
-
 def test_the_python_api_captures_a_model_built_under_a_fake_mode() -> None:
     import graphviewer
     from graphviewer.core.fake import fake_mode
