@@ -29,6 +29,21 @@ def _gc_unfrozen() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _no_torch_mode_left() -> Iterator[None]:
+    """A capture's function mode never outlives it on the test's thread: one left pushed would
+    see (and cancel) every torch call of the tests after it."""
+    import torch
+
+    yield
+    left = torch._C._len_torch_function_stack()
+    if left:
+        modes = [type(m).__name__ for m in torch.overrides._get_current_function_mode_stack()]
+        while torch._C._len_torch_function_stack():
+            torch._C._pop_torch_function_stack()
+        pytest.fail(f"conftest.py: the test left {left} torch function mode(s) pushed: {modes}")
+
+
+@pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Each test gets fresh, private QSettings (when Qt is in use at all)."""
     try:
