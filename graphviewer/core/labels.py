@@ -41,7 +41,12 @@ def module_stub_label(path: str) -> str:
 
 
 def module_label(info: ModuleInfo) -> str:
-    """A collapsed module's box text: name, class, and its input → output shapes when known."""
+    """A collapsed module's box text: name, class, and its input → output shapes when known.
+
+    A module called several times with other shapes each time (`shapes_vary`) has one box per
+    call, all with this text: the shapes are left out rather than shown wrong on later calls."""
+    if info.shapes_vary:
+        return "\n".join((info.name, info.class_name))
     ins = ", ".join(shape_text(s) for s in info.input_shapes)
     outs = ", ".join(shape_text(s) for s in info.output_shapes)
     shapes = f"{ins} → {outs}" if ins or outs else ""

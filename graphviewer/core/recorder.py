@@ -68,6 +68,7 @@ class CaptureRecorder:
         self._calls: dict[str, int] = {}
         self._in_shapes: dict[str, tuple[tuple[int, ...], ...]] = {}
         self._out_shapes: dict[str, tuple[tuple[int, ...], ...]] = {}
+        self._varied: set[str] = set()  # modules whose calls saw different input shapes
         self.notes: dict[Any, NodeNote] = {}
         self._collector = StatsCollector()
         self._op_stat_keys: dict[Any, int] = {}  # grad_fn -> version of the tensor measured
@@ -125,6 +126,12 @@ class CaptureRecorder:
         calls = self._calls.get(path, 0)
         self._calls[path] = calls + 1
         self._frames.append((*self._frames[-1], (path, calls + 1)))
+        if (
+            calls > 0
+            and path not in self._varied
+            and _shapes((args, kwargs)) != self._in_shapes.get(path)
+        ):
+            self._varied.add(path)
         if calls == 0:
             self._in_shapes[path] = _shapes((args, kwargs))
             now = time.perf_counter()
@@ -267,6 +274,7 @@ class CaptureRecorder:
                 calls=self._calls.get(path, 0),
                 num_params=sum(p.numel() for p in module.parameters(recurse=False)),
                 observed=path not in self._hookless or path in self._calls,
+                shapes_vary=path in self._varied,
             )
         return infos
 

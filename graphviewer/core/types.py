@@ -117,6 +117,9 @@ class ModuleInfo:
     calls: int = 0  # how many times its forward ran in this pass
     num_params: int = 0  # parameters directly owned (not recursive)
     observed: bool = True  # False where no forward hook could be put on it (TorchScript)
+    # True when a later call saw other input shapes than the first (a shared ReLU after convs
+    # of different widths): the shapes above are the first call's only
+    shapes_vary: bool = False
 
     @property
     def depth(self) -> int:

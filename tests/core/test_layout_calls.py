@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from graphviewer.core.capture import capture_model
+from graphviewer.core.labels import module_label
 from graphviewer.core.layout import default_collapsed, layout_graph
 from graphviewer.core.model_file import load_model_file
 from graphviewer.core.types import GraphSnapshot, Layout, collapsed_id
@@ -198,3 +199,14 @@ def test_layout_calls_folding_a_container_folds_each_called_member() -> None:
         "transformer.h.1",
         "transformer.ln_f",
     }
+
+
+def test_layout_calls_label_leaves_out_shapes_that_vary_per_call() -> None:
+    """The third relu sees 8 channels, the first 16: one text on every box must not say 16."""
+    relu = _sample("shared_relu.py").modules["relu"]
+    assert relu.shapes_vary
+    assert module_label(relu) == "relu\nReLU"
+    torch.manual_seed(0)
+    drop = capture_model(WordLM(), torch.randint(0, 50, (5, 2)), stats=False).modules["drop"]
+    assert not drop.shapes_vary  # the same 5×2×8 both times: its shapes stay on the box
+    assert module_label(drop).endswith("5×2×8 → 5×2×8")

@@ -14,8 +14,9 @@ texts from `core.labels` (default: `labels.approx_measure`); boxes add padding a
 folded or unfolded module keep their layers, order and x (only what must make room moves), and
 that module keeps its place.
 
-The pipeline, one module each: `items` (collapse, stubs for many-use leaves, one group per call
-of a module called several times), `blocks` (one local graph per expanded group, with ports
+The pipeline, one module each: `calls` (the blocks are module calls: one per call of a module
+called several times, none for a container never called itself), `items` (collapse, one folded
+item per call, stubs for many-use leaves), `blocks` (one local graph per expanded group, with ports
 where edges cross a group's border), `layering` (longest path, dummies, a sink post-order),
 `ordering` (vectorised barycenter and median sweeps, adjacent transposes, port-aware ends, the
 best ordering kept), `crossings` (counts per ordering and as drawn), `coords` (x by projected
