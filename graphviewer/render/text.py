@@ -83,6 +83,7 @@ def edge_text(snapshot: GraphSnapshot, src: str, dst: str) -> str:
         shape = snapshot.node(src).shape
     if shape is None and src.startswith("module:"):
         info = snapshot.modules.get(src[len("module:") :])
-        if info is not None and len(info.output_shapes) == 1:
+        # A module called with other shapes each time knows only its first call's: no label.
+        if info is not None and len(info.output_shapes) == 1 and not info.shapes_vary:
             shape = info.output_shapes[0]
     return shape_text(tuple(shape) if shape is not None else None)
