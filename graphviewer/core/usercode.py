@@ -142,7 +142,11 @@ def describe_cause(exc: BaseException, where: SourceLoc | None) -> str | None:
     """
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         top = exc.name.split(".")[0]
-        if top in sys.modules and top != exc.name:
+        folder = _own_package_folder(exc.name, where)
+        if folder is not None:  # a file missing beside theirs, not a package to install
+            leaf = exc.name.rpartition(".")[2]
+            text = f"imports '{exc.name}', but {folder} has no {leaf}.py"
+        elif top in sys.modules and top != exc.name:
             text = f"imports '{exc.name}', which the installed {top} does not have"
         else:
             pip = _PIP_NAMES.get(top, top)
@@ -158,3 +162,18 @@ def describe_cause(exc: BaseException, where: SourceLoc | None) -> str | None:
         text += f" (at {Path(where.file).name}:{where.line} in {where.function}"
         text += f": {where.text})" if where.text else ")"
     return text
+
+
+def _own_package_folder(name: str, where: SourceLoc | None) -> Path | None:
+    """The folder of the user's own package that `name` (``models.dpn``) would live in, if the
+    failing line is inside that package; None otherwise."""
+    parent = name.rpartition(".")[0]
+    if not parent or where is None:
+        return None
+    folder = Path(where.file).resolve().parent
+    while (folder.parent / "__init__.py").exists():
+        folder = folder.parent  # up to the package's root
+    if not (folder / "__init__.py").exists():
+        return None
+    candidate = folder.parent.joinpath(*parent.split("."))
+    return candidate if (candidate / "__init__.py").exists() else None

@@ -262,3 +262,21 @@ def test_modules_beside_the_package_are_forgotten_but_installed_ones_kept(tmp_pa
         assert (helper in sys.modules) is kept, base
         assert "kit" not in sys.modules and "kit.model" not in sys.modules
         sys.modules.pop(helper, None)
+
+
+def test_missing_sibling_in_the_users_package_is_a_missing_file_not_a_pip_install(
+    tmp_path: Path,
+) -> None:
+    """pytorch-cifar's `models/__init__.py` imports every model file; one missing is a file
+    to look for beside theirs, not a package to install."""
+    write(tmp_path, "zoo_pkg/__init__.py", "from .gone import *\nfrom .net import *\n")
+    path = write(
+        tmp_path,
+        "zoo_pkg/net.py",
+        "import torch\n\nmodel = torch.nn.Linear(2, 2)\nx = torch.randn(1, 2)\nmodel(x)\n",
+    )
+    with pytest.raises(ModelLoadError) as info:
+        load_model_file(path)
+    message = str(info.value)
+    assert f"imports 'zoo_pkg.gone', but {tmp_path / 'zoo_pkg'} has no gone.py" in message
+    assert "pip install" not in message
