@@ -27,7 +27,7 @@ from graphviewer.core.autograd_graph import walk_autograd_graph
 from graphviewer.core.errors import Cancelled, CaptureError
 from graphviewer.core.fake import fake_mode_of, values_warning
 from graphviewer.core.gc_pause import gc_paused
-from graphviewer.core.integrity import ModelPreserved, seeded_rng
+from graphviewer.core.integrity import ModelPreserved, function_modes_kept, seeded_rng
 from graphviewer.core.interrupt import user_code
 from graphviewer.core.jobs import CancelToken, Job, Progress, run_job
 from graphviewer.core.recorder import CaptureRecorder, FailurePoint, iter_tensors
@@ -121,6 +121,7 @@ def capture_graph(
     yield Progress("running forward", 0, recorder.module_count)
     start = time.perf_counter()
     with ExitStack() as scope:
+        scope.enter_context(function_modes_kept())  # exits last, whatever the others did
         if fake is not None:
             scope.enter_context(fake)
         preserved = scope.enter_context(ModelPreserved(model))

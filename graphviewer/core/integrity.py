@@ -274,6 +274,12 @@ class ModelPreserved:
             self._restore()
 
     def _restore(self) -> None:
+        # No function mode may see the restoring copies: after an interrupt inside torch's own
+        # mode switch, a cancelled recorder's mode can still be active here and would raise.
+        with torch._C.DisableTorchFunction():
+            self._put_all_back()
+
+    def _put_all_back(self) -> None:
         for m, params, buffers, tensors in self._bindings:
             _restore_dict(m._parameters, params)
             _restore_dict(m._buffers, buffers)
@@ -329,3 +335,19 @@ def _put_back(tensor: torch.Tensor, saved: torch.Tensor) -> None:
         tensor.copy_(saved)
     else:  # resized or re-typed in place (`resize_`, `set_`): rebind the old values
         tensor.data = saved
+
+
+@contextlib.contextmanager
+def function_modes_kept() -> Iterator[None]:
+    """Leaves this thread's torch function-mode stack as deep as it was on entry.
+
+    An interrupt that lands inside torch's own mode switch (`_pop_mode_temporarily`) can leave
+    the capture's modes pushed after their `__exit__`; left there, a cancelled recorder's mode
+    would cancel every later torch call on the thread.
+    """
+    depth = torch._C._len_torch_function_stack()
+    try:
+        yield
+    finally:
+        while torch._C._len_torch_function_stack() > depth:
+            torch._C._pop_torch_function_stack()

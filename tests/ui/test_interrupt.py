@@ -123,10 +123,10 @@ ALONE = "GRAPHVIEWER_TEST_INTERRUPT_ALONE"
 
 
 def test_interrupt_anywhere_runs_in_a_process_of_its_own() -> None:
-    """The sweep below runs in a fresh process: after other window tests in the same process,
-    one of its ~100 forced interrupts has (rarely) left the capture's function modes active on
-    the test's own thread, and every later test's torch calls were then cancelled. Alone it is
-    deterministic; the cross-test case is an open finding, not hidden here."""
+    """The sweep below runs in a fresh process. Before `function_modes_kept`, one of its ~100
+    forced interrupts (landing inside torch's own mode switch) could leave the capture's
+    function modes active, and every later torch call in the process was cancelled; a process
+    of its own keeps any such leak from failing unrelated tests."""
     test = f"{__file__}::test_interrupt_anywhere_in_a_capture_leaves_the_model_as_it_was"
     env = {**os.environ, ALONE: "1"}
     done = subprocess.run(
