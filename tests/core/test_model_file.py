@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import pickle
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -40,21 +39,9 @@ def run(spec: ModelSpec) -> torch.Tensor:
 
 
 @pytest.fixture(scope="session")
-def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The MLP sample in every format, written by samples/make_variants.py in a subprocess."""
-    out = tmp_path_factory.mktemp("variants")
-    subprocess.run(
-        [sys.executable, str(SAMPLES / "make_variants.py"), str(out)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return {
-        "full": out / "mlp_full.pt",
-        "state_dict": out / "mlp_state_dict.pt",
-        "script": out / "mlp_script.pt",
-        "export": out / "mlp_export.pt2",
-    }
+def variants(saved_formats: dict[str, Path]) -> dict[str, Path]:
+    """The MLP sample in every format (conftest's `saved_formats`, written once a session)."""
+    return saved_formats
 
 
 # --- samples -------------------------------------------------------------------------------
