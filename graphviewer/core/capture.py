@@ -40,7 +40,7 @@ from graphviewer.core.types import (
     Warning_,
 )
 from graphviewer.core.usercode import UserCodeFilter, describe_exception
-from graphviewer.core.warnings import find_warnings
+from graphviewer.core.warnings import review
 from graphviewer.core.watchdog import ForwardTimedOut
 
 ProgressSink = Callable[[Progress], None]
@@ -109,7 +109,18 @@ def capture_graph(
         )
         timings["walk"] = time.perf_counter() - start
         return GraphSnapshot(
-            spec.name, mode, source, graph, {}, {}, out_ids, (), timings, spec.log, spec.notice
+            spec.name,
+            mode,
+            source,
+            graph,
+            {},
+            {},
+            out_ids,
+            (),
+            timings,
+            spec.log,
+            spec.notice,
+            checked=review(graph, {}, {}, mode).checked,
         )
 
     model = spec.model
@@ -170,7 +181,8 @@ def capture_graph(
         del output, roots, fn_ids
 
     modules = recorder.module_infos()
-    found = find_warnings(graph, modules, all_stats, mode) + _mode_warning(fixed_mode)
+    findings = review(graph, modules, all_stats, mode)
+    found = findings.warnings + _mode_warning(fixed_mode)
     return GraphSnapshot(
         name=spec.name,
         mode=mode,
@@ -186,6 +198,7 @@ def capture_graph(
         timings=timings,
         log=spec.log,
         notice=spec.notice,
+        checked=findings.checked,
     )
 
 
@@ -297,6 +310,7 @@ def _partial_snapshot(
     inputs = tuple(fn_ids[fn] for fn in point.input_fns if fn in fn_ids)
     stats = recorder.collect_stats(fn_ids)
     modules = recorder.module_infos()
+    findings = review(graph, modules, stats, mode)
     return GraphSnapshot(
         name=spec.name,
         mode=mode,
@@ -305,10 +319,11 @@ def _partial_snapshot(
         modules=modules,
         stats=stats,
         output_ids=(),
-        warnings=find_warnings(graph, modules, stats, mode),
+        warnings=findings.warnings,
         timings=dict(timings),
         log=spec.log,
         failure=replace(failure, input_nodes=inputs),
+        checked=findings.checked,
     )
 
 

@@ -6,7 +6,6 @@ from collections import Counter
 from pathlib import Path
 
 from graphviewer.core.types import GraphSnapshot, ModuleInfo
-from graphviewer.core.warnings import checks_of
 
 
 def format_shapes(shapes: tuple[tuple[int, ...], ...]) -> str:
@@ -75,7 +74,7 @@ def format_report(snapshot: GraphSnapshot, *, max_ops: int = 12) -> str:
     elif failure is None:
         lines.append("no warnings")
     if failure is None:
-        lines.append("checked: " + "; ".join(checks_of(snapshot)))
+        lines.append("checked: " + "; ".join(snapshot.checked))
     return "\n".join(lines)
 
 

@@ -13,7 +13,6 @@ from graphviewer.core.types import (
     ModuleInfo,
     SourceLoc,
 )
-from graphviewer.core.warnings import checks_of
 
 SCHEMA = "graphviewer.inspect/1"
 
@@ -43,7 +42,7 @@ def snapshot_to_json(snapshot: GraphSnapshot, *, histograms: bool = True) -> dic
         "warnings": [
             {"kind": w.kind, "where": w.where, "message": w.message} for w in snapshot.warnings
         ],
-        "checked": list(checks_of(snapshot)),
+        "checked": list(snapshot.checked),
         "log": snapshot.log,
         "failure": failure_to_json(snapshot.failure) if snapshot.failure else None,
     }

@@ -216,6 +216,7 @@ class GraphSnapshot:
     log: str = ""  # what the user's code printed
     notice: str = ""  # the loader's word to the user (`ModelSpec.notice`)
     failure: ForwardFailure | None = None
+    checked: tuple[str, ...] = ()  # what the warning rules looked at, one line per check
 
     @property
     def nodes(self) -> dict[str, GraphNode]:

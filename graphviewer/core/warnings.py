@@ -23,7 +23,6 @@ import networkx as nx
 from graphviewer.core.types import (
     ActivationStats,
     GraphNode,
-    GraphSnapshot,
     Mode,
     ModuleInfo,
     Warning_,
@@ -52,23 +51,14 @@ class Review:
     checked: tuple[str, ...]
 
 
-def find_warnings(
-    graph: nx.DiGraph,
-    modules: Mapping[str, ModuleInfo],
-    stats: Mapping[str, ActivationStats],
-    mode: Mode,
-) -> tuple[Warning_, ...]:
-    """Warnings: first NaN, Inf that escapes, dead ReLU units, BatchNorm off mean 0 / std 1."""
-    return review(graph, modules, stats, mode).warnings
-
-
 def review(
     graph: nx.DiGraph,
     modules: Mapping[str, ModuleInfo],
     stats: Mapping[str, ActivationStats],
     mode: Mode,
 ) -> Review:
-    """The warnings of `find_warnings`, and what each check looked at (for the report)."""
+    """Warnings (first NaN, Inf that escapes, dead ReLU units, BatchNorm off mean 0 / std 1)
+    and one line per check saying what it looked at."""
     found: list[Warning_] = []
     checked: list[str] = []
     # The measured ops, in creation order: far fewer than the graph's nodes where a fused or
@@ -334,8 +324,3 @@ def _batchnorm(
         if st.count > 1 and (abs(st.mean) > _BN_TOLERANCE or abs(st.std - 1.0) > _BN_TOLERANCE)
     ]
     return found, f"mean 0 / std 1 of {len(norms)} BatchNorm layers"
-
-
-def checks_of(snapshot: GraphSnapshot) -> tuple[str, ...]:
-    """What the warning rules looked at in this snapshot, one line per check."""
-    return review(snapshot.graph, snapshot.modules, snapshot.stats, snapshot.mode).checked

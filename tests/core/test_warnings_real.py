@@ -17,7 +17,7 @@ from torch import nn
 import graphviewer
 from graphviewer.cli import main
 from graphviewer.core.types import GraphSnapshot, Mode
-from graphviewer.core.warnings import DEAD_SHARE, MIN_SAMPLES, checks_of
+from graphviewer.core.warnings import DEAD_SHARE, MIN_SAMPLES
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -187,7 +187,7 @@ def test_warnings_batch_of_one_judges_no_unit_dead_and_says_why() -> None:
         fc = [k for k, st in snap.stats.items() if st.shape == (1, 120) and st.dead_units]
         assert fc, "fixture: fc1's ReLU has zero units on one sample"
         assert "dead_units" not in _kinds(snap), snap.warnings
-        line = next(c for c in checks_of(snap) if "dead units" in c)
+        line = next(c for c in snap.checked if "dead units" in c)
         assert "batch of 1: too few samples to call units dead" in line
         assert f"{MIN_SAMPLES} needed" in line
         # the pixels of one image are no samples: conv channels are not judged either
@@ -201,7 +201,7 @@ def test_warnings_truly_dead_layer_on_a_batch_of_64_still_warns() -> None:
     dead = [w for w in snap.warnings if w.kind == "dead_units"]
     assert [w.where for w in dead] == ["relu"], snap.warnings
     assert "48 of 64 units are zero for every sample" in dead[0].message
-    assert "dead units in 1 ReLU-like layers" in checks_of(snap)
+    assert "dead units in 1 ReLU-like layers" in snap.checked
     # under no_grad there are no ops to look at: the ReLU module's output is judged
     snap = _capture(ns["build_model"](), x, "no_grad")
     assert [w.where for w in snap.warnings if w.kind == "dead_units"] == ["relu"], snap.warnings
@@ -216,7 +216,7 @@ def test_warnings_a_few_dead_units_are_no_warning(killed: int, warned: bool) -> 
     snap = _capture(nn.Sequential(lin, nn.ReLU()), torch.randn(64, 20))
     assert snap.stats["module:1"].dead_units == killed
     assert ("dead_units" in _kinds(snap)) == warned, snap.warnings
-    line = next(c for c in checks_of(snap) if "dead units" in c)
+    line = next(c for c in snap.checked if "dead units" in c)
     assert ("not warned" in line) == (not warned), line
     if not warned:
         assert f"under {DEAD_SHARE:.0%}" in line
@@ -251,7 +251,7 @@ def test_warnings_batchnorm_check_names_its_scope() -> None:
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8), nn.ReLU())
     x = torch.randn(32, 8)
-    assert "mean 0 / std 1 of 1 BatchNorm layers" in checks_of(_capture(model, x))
-    assert "1 BatchNorm layers not checked in eval (running statistics)" in checks_of(
-        _capture(model, x, "eval")
+    assert "mean 0 / std 1 of 1 BatchNorm layers" in _capture(model, x).checked
+    assert "1 BatchNorm layers not checked in eval (running statistics)" in (
+        _capture(model, x, "eval").checked
     )
