@@ -129,13 +129,14 @@ def capture_graph(
     fake = fake_mode_of(model, iter_tensors((spec.args, spec.kwargs)))
     stats = stats and fake is None
     recorder = CaptureRecorder(model, code, cancel, report, stats=stats)
+    preserved = ModelPreserved(model, own_mode=False)  # the recorder's mode watches writes
     yield Progress("running forward", 0, recorder.module_count)
     start = time.perf_counter()
     with ExitStack() as scope:
         scope.enter_context(function_modes_kept())  # exits last, whatever the others did
         if fake is not None:
             scope.enter_context(fake)
-        preserved = scope.enter_context(ModelPreserved(model))
+        recorder.write_watch = scope.enter_context(preserved).write_watch
         # The recorder makes thousands of small acyclic objects (notes, statistics); left on,
         # the cyclic collector would sweep the whole heap several times during the pass.
         scope.enter_context(gc_paused())

@@ -13,10 +13,12 @@ place under ``no_grad``. Two context managers undo all of it:
   same Dropout masks as a lone capture, one after the other.
 - `ModelPreserved` restores training flags, buffers (copied up front: they are small), and each
   module's parameter, buffer and tensor-attribute bindings by name. Parameters are *not* copied
-  up front (that would double the memory of a big model): a thread-local function mode copies a
-  parameter just before the first in-place torch call on it (copy-on-write), and the copy is put
-  back afterwards. An edit the mode cannot see (inside a C++ kernel) still moves the parameter's
-  version counter; such a parameter is reported in `warnings`, not silently left changed.
+  up front (that would double the memory of a big model): a `WriteWatch`, called from a
+  thread-local function mode (the capture recorder's own, so that each op pays for one mode),
+  copies a parameter just before the first in-place torch call on it (copy-on-write), and the
+  copy is put back afterwards. An edit the mode cannot see (inside a C++ kernel) still moves the
+  parameter's version counter; such a parameter is reported in `warnings`, not silently left
+  changed.
 """
 
 from __future__ import annotations
@@ -185,11 +187,16 @@ def _storage_key(t: torch.Tensor) -> int | None:
     return ptr or None
 
 
-class _CopyOnWrite(TorchFunctionMode):
-    """Thread-local: copies a watched tensor just before the first torch call that writes it."""
+class WriteWatch:
+    """Copies a watched tensor just before the first torch call that writes it.
+
+    `before` is called with every torch call of the pass, by the capture recorder's function
+    mode (one Python mode per op, not two) or, where no recorder runs, by `_CopyOnWrite`. A
+    function seen to write no positional argument is remembered in `reads_only`: the caller
+    skips `before` for it with one set lookup.
+    """
 
     def __init__(self, watched: list[torch.Tensor]) -> None:
-        super().__init__()
         self._by_id = {id(t): t for t in watched}
         self._by_storage: dict[int, list[torch.Tensor]] = {}
         for t in watched:
@@ -197,26 +204,17 @@ class _CopyOnWrite(TorchFunctionMode):
             if key is not None:
                 self._by_storage.setdefault(key, []).append(t)
         self.copies: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}  # id -> (tensor, copy)
-        self._reads_only: set[Any] = set()  # functions that write no positional argument
+        self.reads_only: set[Any] = set()  # functions that write no positional argument
 
-    def __torch_function__(
-        self,
-        func: Callable[..., Any],
-        types: Any,
-        args: tuple[Any, ...] = (),
-        kwargs: Mapping[str, Any] | None = None,
-    ) -> Any:
-        # Every torch call of the pass comes here (the recorder's own too): a function that
-        # cannot write a positional argument, once seen, costs one set lookup.
-        if not kwargs and func in self._reads_only:
-            return func(*args)
+    def before(
+        self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any] | None
+    ) -> None:
         kwargs = kwargs or {}
         targets = _written(func, args, kwargs)
         if not targets and not kwargs and not _writes_by_name(func):
-            self._reads_only.add(func)
+            self.reads_only.add(func)
         for target in targets:
             self._copy_before_write(target)
-        return func(*args, **kwargs)
 
     def _copy_before_write(self, target: torch.Tensor) -> None:
         hits = [self._by_id[id(target)]] if id(target) in self._by_id else []
@@ -229,14 +227,38 @@ class _CopyOnWrite(TorchFunctionMode):
                     self.copies[id(t)] = (t, t.detach().clone())
 
 
+class _CopyOnWrite(TorchFunctionMode):
+    """Thread-local: runs a `WriteWatch` before every torch call (where no recorder does)."""
+
+    def __init__(self, watch: WriteWatch) -> None:
+        super().__init__()
+        self._watch = watch
+
+    def __torch_function__(
+        self,
+        func: Callable[..., Any],
+        types: Any,
+        args: tuple[Any, ...] = (),
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> Any:
+        watch = self._watch
+        if kwargs or func not in watch.reads_only:
+            watch.before(func, args, kwargs)
+        return func(*args, **kwargs) if kwargs else func(*args)
+
+
 class ModelPreserved:
     """Context manager that puts a model back as it was after the forward ran (see module doc).
 
     `warnings` lists what could not be put back, once the context has exited.
     """
 
-    def __init__(self, model: torch.nn.Module) -> None:
+    def __init__(self, model: torch.nn.Module, *, own_mode: bool = True) -> None:
+        """`own_mode=False`: the caller's function mode runs `write_watch.before` on each
+        torch call (the capture recorder does), so no second mode slows every op."""
         self._model = model
+        self._own_mode = own_mode
+        self._cow: _CopyOnWrite | None = None
         self.warnings: list[Warning_] = []
 
     def __enter__(self) -> ModelPreserved:
@@ -261,13 +283,18 @@ class ModelPreserved:
                     self._params.append((f"{path}.{name}" if path else name, p, p._version))
         watched = [p for _, p, _ in self._params]
         watched += [t for _, _, _, tensors in self._bindings for t in tensors.values()]
-        self._cow = _CopyOnWrite(watched)
-        self._cow.__enter__()
+        self.write_watch = WriteWatch(watched)
+        if self._own_mode:
+            cow = _CopyOnWrite(self.write_watch)
+            cow.__enter__()
+            self._cow = cow
         return self
 
     def __exit__(self, *exc: object) -> None:
+        cow, self._cow = self._cow, None
         try:
-            self._cow.__exit__(None, None, None)
+            if cow is not None:
+                cow.__exit__(None, None, None)
         finally:
             # Even when leaving the mode fails (an interrupt that landed inside torch's own
             # mode switch leaves this thread's mode stack out of order), the model is put back.
@@ -287,14 +314,14 @@ class ModelPreserved:
                 if m.__dict__.get(name) is not value:
                     m.__dict__[name] = value
         with torch.no_grad():
-            for tensor, saved in self._cow.copies.values():
+            for tensor, saved in self.write_watch.copies.values():
                 _put_back(tensor, saved)
             for buf, saved in self._buffers:
                 _put_back(buf, saved)
         for m, training in self._training:
             if m.training != training:
                 m.training = training
-        restored = self._cow.copies
+        restored = self.write_watch.copies
         changed = [n for n, p, v in self._params if p._version != v and id(p) not in restored]
         if changed:
             shown = ", ".join(changed[:3]) + (

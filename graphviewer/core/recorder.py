@@ -20,6 +20,7 @@ from torch.overrides import TorchFunctionMode
 
 from graphviewer.core.autograd_graph import NodeNote
 from graphviewer.core.errors import Cancelled
+from graphviewer.core.integrity import WriteWatch
 from graphviewer.core.jobs import CancelToken, Progress
 from graphviewer.core.stats import StatsCollector
 from graphviewer.core.types import ActivationStats, ModuleInfo, SourceLoc
@@ -55,6 +56,8 @@ class CaptureRecorder:
         stats: bool = True,
     ) -> None:
         self._model = model
+        # Set by the capture: run before every torch call (copy-on-write of the user's tensors).
+        self.write_watch: WriteWatch | None = None
         self._code = code
         self.cancel = cancel
         self._report = report
@@ -315,6 +318,9 @@ class _OpRecorder(TorchFunctionMode):
         recorder = self._recorder
         if recorder.cancel.cancelled:
             raise Cancelled()
+        watch = recorder.write_watch
+        if watch is not None and (kwargs or func not in watch.reads_only):
+            watch.before(func, args, kwargs)
         try:
             out = func(*args, **kwargs) if kwargs else func(*args)
         except Exception as exc:  # zero-cost until raised; the error propagates unchanged

@@ -6,7 +6,7 @@ The same `paint_page` draws the PNG tiles, the SVG, the PDF and the export dialo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -184,9 +184,7 @@ def paint_page(
         )
     painter.setClipRect(src)
     if not visible.isEmpty():
-        scene.paint(
-            painter, visible, device_scale, ViewState(state.selected, state.highlighted, True)
-        )
+        scene.paint(painter, visible, device_scale, replace(state, full_detail=True))
     painter.restore()
 
 

@@ -25,6 +25,14 @@ from graphviewer.core.categories import CATEGORY_LABELS, op_category
 from graphviewer.core.types import GraphSnapshot, Layout
 from graphviewer.render import paths
 from graphviewer.render.marks import paint_highlights, paint_selection
+from graphviewer.render.overlay import (
+    OverlayColours,
+    overlay_colours,
+    paint_badges,
+    paint_dimmed,
+    paint_flow_edges,
+    paint_overlay_boxes,
+)
 from graphviewer.render.state import Hit, ViewState
 from graphviewer.render.text import (
     SMALL_FONT_PX,
@@ -97,6 +105,7 @@ class GraphScene:
         self._min_text = MIN_TEXT_PX
         self._pairs: dict[tuple[str, str], list[int]] | None = None
         self.mark_cache: dict[int, object] = {}  # `render.marks`: boxes of the marked ids
+        self.overlay_cache: OverlayColours | None = None  # `render.overlay`: bins of an overlay
 
     def _init_edges(self) -> None:
         lay = self.layout
@@ -126,6 +135,11 @@ class GraphScene:
         self._arrow_dir = self._arrow_tip - pts[off[1:][self._arrow_edges] - 2]
 
     # -- geometry ------------------------------------------------------------------------------
+    @property
+    def boxes(self) -> np.ndarray:
+        """Per item: x, y, width, height (read-only)."""
+        return self._boxes
+
     @property
     def categories(self) -> np.ndarray:
         """Per item: its index in `CATEGORIES`, or `MODULE` for a collapsed module (read-only)."""
@@ -221,14 +235,18 @@ class GraphScene:
         paint_highlights(painter, self, state, scale, NODE_RADIUS, visible)
         raster = painter.paintEngine().type() == QPaintEngine.Type.Raster
         self._paint_edges(painter, np.nonzero(edges)[0], scale, everything, detail, raster)
-        self._paint_boxes(painter, items, scale, everything, detail, raster)
-        self._paint_labels(painter, np.nonzero(items)[0], scale)
+        colours = overlay_colours(self, state.overlay) if state.overlay is not None else None
+        self._paint_boxes(painter, items, scale, everything, detail, raster, colours)
+        self._paint_labels(painter, np.nonzero(items)[0], scale, colours)
+        paint_dimmed(painter, self, state, visible, NODE_RADIUS)
+        paint_flow_edges(painter, self, state, scale)
         shown = np.nonzero(edges)[0]
         if SMALL_FONT * scale >= max(self._min_text, 6.0) and (
             detail or len(shown) <= EDGE_LABEL_MAX
         ):
             self._paint_edge_labels(painter, shown)
         paint_selection(painter, self, state, scale, NODE_RADIUS, visible)
+        paint_badges(painter, self, state, visible, scale)
         painter.restore()
 
     def _pen(self, color: QColor, width: float, scale: float) -> QPen:
@@ -325,11 +343,20 @@ class GraphScene:
         everything: bool,
         detail: bool,
         raster: bool,
+        colours: OverlayColours | None = None,
     ) -> None:
         theme = self.theme
         rounded = detail or NODE_RADIUS * scale >= 1.0
         border = detail or scale >= 0.3
         border_pen = self._pen(theme.node_border, 1.0, scale) if border else Qt.PenStyle.NoPen
+        if colours is not None:  # coloured by a number: one batched fill per colour step
+            modules = np.nonzero(visible & (self._cat == MODULE))[0]
+            module_pen = self._pen(theme.collapsed_border, 2.0, scale)
+            radius = NODE_RADIUS if rounded else 0.0
+            paint_overlay_boxes(
+                painter, self, colours, visible, border_pen, radius, modules, module_pen
+            )
+            return
         antialiased = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
         # Antialiased raster fills of one path with many boxes are slow: box by box is faster.
         one_by_one = raster and antialiased and int(visible.sum()) <= 6000
@@ -377,7 +404,13 @@ class GraphScene:
             text = self._labels[k] = item_text(self.snapshot, item, stub=stub)
         return text
 
-    def _paint_labels(self, painter: QPainter, which: np.ndarray, scale: float) -> None:
+    def _paint_labels(
+        self,
+        painter: QPainter,
+        which: np.ndarray,
+        scale: float,
+        colours: OverlayColours | None = None,
+    ) -> None:
         theme = self.theme
         node, small, _ = self._fonts
         center = Qt.AlignmentFlag.AlignCenter
@@ -391,7 +424,7 @@ class GraphScene:
             current = None
             for k in which[self._stub[which] == stub].tolist():
                 cat = cats[k]
-                color = text_of[cat]
+                color = text_of[cat] if colours is None else colours.text_of(k)
                 if color is not current:
                     painter.setPen(color)
                     current = color

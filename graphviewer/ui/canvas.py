@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from graphviewer.core.report import format_shapes
 from graphviewer.core.types import GraphSnapshot, Layout
 from graphviewer.render.scene import GraphScene, Hit, ViewState
+from graphviewer.render.state import Layer, with_layers
 from graphviewer.render.theme import Theme
 from graphviewer.ui.graph_items import anchor_box, item_box, module_of_item
 from graphviewer.ui.minimap import Minimap
@@ -53,7 +54,9 @@ class GraphCanvas(QWidget):
         self.snapshot: GraphSnapshot | None = None
         self.layout_: Layout | None = None
         self.scene: GraphScene | None = None
-        self.state = ViewState(frozenset(), frozenset())
+        self._base_state = ViewState()
+        self.layers: dict[str, Layer] = {}  # panel name -> what it shows over the graph
+        self.state = ViewState()
         self.scale = 1.0
         self.offset = QPointF(0, 0)
         self._press: QPoint | None = None
@@ -119,7 +122,19 @@ class GraphCanvas(QWidget):
         self.update()
 
     def set_state(self, state: ViewState) -> None:
-        self.state = state
+        """The selection and search highlights; the panels' layers stay drawn over them."""
+        self._base_state = state
+        self.state = with_layers(state, self.layers)
+        self.update()
+
+    def set_layer(self, name: str, layer: Layer | None) -> None:
+        """What panel `name` shows over the graph (an overlay, dimmed items, badges, flowing
+        edges); None takes it away. Only colours and marks repaint: no re-layout."""
+        if layer is None:
+            self.layers.pop(name, None)
+        else:
+            self.layers[name] = layer
+        self.state = with_layers(self._base_state, self.layers)
         self.update()
 
     # -- view ----------------------------------------------------------------------------------
