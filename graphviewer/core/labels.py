@@ -46,11 +46,11 @@ def module_label(info: ModuleInfo) -> str:
     A module called several times with other shapes each time (`shapes_vary`) has one box per
     call, all with this text: the shapes are left out rather than shown wrong on later calls."""
     if info.shapes_vary:
-        return "\n".join((info.name, info.class_name))
+        return "\n".join((info.title or info.name, info.class_name))
     ins = ", ".join(shape_text(s) for s in info.input_shapes)
     outs = ", ".join(shape_text(s) for s in info.output_shapes)
     shapes = f"{ins} → {outs}" if ins or outs else ""
-    return "\n".join(p for p in (info.name, info.class_name, shapes) if p)
+    return "\n".join(p for p in (info.title or info.name, info.class_name, shapes) if p)
 
 
 def item_label(
@@ -73,7 +73,7 @@ def group_label(info: ModuleInfo | None, path: str) -> str:
     """An expanded module's group title: "name · Class" (the path when the module is unknown)."""
     if info is None:
         return path
-    return f"{info.name} · {info.class_name}" if info.path else info.class_name
+    return f"{info.title or info.name} · {info.class_name}" if info.path else info.class_name
 
 
 def approx_measure(text: str) -> tuple[float, float]:

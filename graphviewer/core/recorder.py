@@ -279,7 +279,7 @@ class CaptureRecorder:
                 observed=path not in self._hookless or path in self._calls,
                 shapes_vary=path in self._varied,
             )
-        return infos
+        return {path: _titled(info, infos) for path, info in infos.items()}
 
     def collect_stats(self, ids: Mapping[Any, str]) -> dict[str, ActivationStats]:
         """All statistics keyed "module:<path>" and "node:<id>", once the walk gave nodes ids."""
@@ -335,6 +335,19 @@ class _OpRecorder(TorchFunctionMode):
         elif isinstance(out, (tuple, list)) and torch.is_grad_enabled():
             recorder.on_op(out)
         return out
+
+
+def _titled(info: ModuleInfo, infos: Mapping[str, ModuleInfo]) -> ModuleInfo:
+    """`info` with its canvas title when a parent was never called (so draws no box): the
+    path below its nearest called ancestor, not its last name alone ("h.0", not "0")."""
+    parent = infos.get(info.parent) if info.parent else None
+    if parent is None or not parent.path or parent.calls or not info.calls:
+        return info
+    top = parent
+    while top.parent and (up := infos.get(top.parent)) is not None and up.path and not up.calls:
+        top = up
+    start = len(top.parent) + 1 if top.parent else 0
+    return replace(info, title=info.path[start:])
 
 
 def _op_name(func: Any) -> str:

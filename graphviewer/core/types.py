@@ -120,6 +120,10 @@ class ModuleInfo:
     # True when a later call saw other input shapes than the first (a shared ReLU after convs
     # of different widths): the shapes above are the first call's only
     shapes_vary: bool = False
+    # Its name on the canvas: the path below the nearest ancestor that was called ("h.0" for
+    # `transformer.h.0` when the ModuleList `h` is never called itself and draws no box); "" is
+    # `name`.
+    title: str = ""
 
     @property
     def depth(self) -> int:

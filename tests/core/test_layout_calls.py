@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from graphviewer.core.capture import capture_model
-from graphviewer.core.labels import module_label
+from graphviewer.core.labels import group_label, module_label
 from graphviewer.core.layout import default_collapsed, layout_graph
 from graphviewer.core.model_file import load_model_file
 from graphviewer.core.types import GraphSnapshot, Layout, collapsed_id
@@ -173,6 +173,18 @@ def test_layout_calls_module_list_iterated_by_root(depth: int | None) -> None:
         assert set(_folded_items(layout)) == {"layers.0", "layers.1", "layers.2", "head"}
     if depth == 1:
         assert {"layers.0", "layers.1", "layers.2"} <= set(layout.group_paths)
+
+
+def test_layout_calls_member_of_uncalled_container_is_titled_by_its_path() -> None:
+    """A ModuleList member's box says "layers.1", not "1": its container draws no box."""
+    snap = _sample("tiny_gpt.py")
+    block, attn = snap.modules["transformer.h.1"], snap.modules["transformer.h.1.attn"]
+    assert module_label(block).split("\n")[0] == "transformer.h.1"
+    assert group_label(block, block.path) == "transformer.h.1 · Block"
+    assert group_label(attn, attn.path) == "attn · CausalSelfAttention"  # its parent has a box
+    listed = capture_model(ListNet(), torch.randn(4, 6), stats=False)
+    assert module_label(listed.modules["layers.2"]).split("\n")[0] == "layers.2"
+    assert module_label(listed.modules["head"]).split("\n")[0] == "head"
 
 
 def test_layout_calls_unrecorded_graph_folds_per_connected_call() -> None:
