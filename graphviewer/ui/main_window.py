@@ -273,14 +273,21 @@ class MainWindow(QMainWindow):
 
     def _on_session_needs_trust(self, request: OpenRequest) -> None:
         assert request.path is not None
+        self._asking(f"{request.path.name}: asking whether to trust it")
         if dialogs.ask_trust(self, request.path):  # the same request: depth, folding, shape kept
             self.session.open(replace(request, trust=True))
 
     def _on_session_needs_input(self, request: OpenRequest, suggestion: str) -> None:
         assert request.path is not None
+        self._asking(f"{request.path.name}: asking for an input shape")
         shape = dialogs.ask_input_shape(self, request.path, suggestion)
         if shape is not None:  # the same request (its --model too), with an input
             self.session.open(replace(request, input_shape=shape, spec=None))
+
+    def _asking(self, what: str) -> None:
+        """While a prompt waits for the user, the status bar says so (not "opening…")."""
+        self.status.set_busy(False)
+        self.statusBar().showMessage(what, 5000)
 
     def _on_session_cancelled(self) -> None:
         self.statusBar().showMessage("cancelled", 3000)

@@ -39,11 +39,21 @@ def test_window_hostile_pt2_refused_runs_nothing(
     marker = tmp_path / "ran.marker"
     bad = hostile.pt2_pickled_sample_inputs(export_file, tmp_path / "trojan.pt2", marker)
     asked = _answer(monkeypatch, QMessageBox.StandardButton.Cancel)
+    status: list[tuple[str, bool]] = []  # what the status bar said while the prompt was up
+    original = QMessageBox.warning
+
+    def warning(*args: object) -> object:
+        status.append((window.status.stage.text(), window.status.bar.isVisibleTo(window)))
+        return original(*args)
+
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(warning))
     with qtbot.waitSignal(window.session.idle, timeout=60_000):
         window.open_path(bad)
     qtbot.wait(50)
     assert asked and "torch.export program that carries code" in asked[0]
     assert not marker.exists() and window.session.current is None
+    assert status == [("", False)], f"trojan.pt2: the status bar said {status} under the prompt"
+    assert "asking whether to trust" in window.statusBar().currentMessage()
 
 
 def test_window_hostile_pt2_trusted_opens(
