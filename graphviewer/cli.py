@@ -31,6 +31,42 @@ def _shape(text: str) -> tuple[int, ...]:
     return dims
 
 
+def _depth(text: str) -> int:
+    try:
+        depth = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a depth: {text!r} (0, 1, 2, …)") from None
+    if depth < 0:
+        raise argparse.ArgumentTypeError(f"not a depth: {text!r} (0 or more)")
+    return depth
+
+
+def _positive(kind: type[int] | type[float]):  # type: ignore[no-untyped-def]
+    """An argparse type for a number above zero (`--width`, `--scale`)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be above 0: {text!r}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r} (0: never)")
+    return value
+
+
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="a .py model file, a torch.save pickle, TorchScript or .pt2")
     p.add_argument(
@@ -68,7 +104,7 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     _add_device_option(p)
     p.add_argument(
         "--timeout",
-        type=float,
+        type=_timeout,
         default=DEFAULT_TIMEOUT_S,
         metavar="SECONDS",
         help=f"stop a forward still running after SECONDS ({DEFAULT_TIMEOUT_S:g}; 0: never)",
@@ -105,19 +141,50 @@ def _add_depth_options(p: argparse.ArgumentParser) -> None:
     """`--depth N | --expand all`: which modules are drawn expanded (inspect, export, window)."""
     depth = p.add_mutually_exclusive_group()
     depth.add_argument(
-        "--depth", type=int, default=None, metavar="N", help="module nesting depth shown expanded"
+        "--depth",
+        type=_depth,
+        default=None,
+        metavar="N",
+        help="module nesting depth shown expanded",
     )
     depth.add_argument("--expand", choices=("all",), help="draw every module expanded")
 
 
+_TOP_HELP = """\
+See what your PyTorch model really computes.
+
+  graphviewer                 open the window (a start page with the samples)
+  graphviewer FILE [OPTIONS]  open the window on FILE (graphviewer FILE --help for its options)
+  graphviewer COMMAND ...     inspect or export without a window (below)
+"""
+_INSPECT_EXAMPLES = """\
+examples:
+  graphviewer inspect samples/mlp.py
+  graphviewer inspect samples/mlp.py --mode eval --json > mlp.json
+  graphviewer inspect model.py --model 'Net(3)' --input-shape 1,3,64,64
+"""
+_EXPORT_EXAMPLES = """\
+examples:
+  graphviewer export samples/cnn.py -o cnn.svg
+  graphviewer export samples/gpt2.py -o gpt2.png --depth 2 --theme dark
+  graphviewer export samples/mlp.py -o - --format svg > mlp.svg
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="graphviewer", description="See what your PyTorch model really computes."
+        prog="graphviewer",
+        description=_TOP_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     inspect = sub.add_parser(
-        "inspect", help="print the module tree, op counts and warnings of one forward pass"
+        "inspect",
+        help="print the module tree, op counts and warnings of one forward pass",
+        description="Print the module tree, op counts and warnings of one forward pass.",
+        epilog=_INSPECT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_model_options(inspect)
     inspect.add_argument(
@@ -136,15 +203,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_export_parser(sub: Any) -> None:
     export = sub.add_parser(
-        "export", help="write the graph to a PNG, SVG or PDF file (no window needed)"
+        "export",
+        help="write the graph to a PNG, SVG or PDF file (no window needed)",
+        description="Write the graph of one forward pass to a PNG, SVG or PDF file.",
+        epilog=_EXPORT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_model_options(export)
     export.add_argument(
-        "-o", "--output-file", dest="out", required=True, metavar="OUT", help="OUT.png|svg|pdf"
+        "-o",
+        "--output-file",
+        dest="out",
+        required=True,
+        metavar="OUT",
+        help="OUT.png|svg|pdf, or - for standard output",
     )
     _add_depth_options(export)
-    export.add_argument("--width", type=int, metavar="PX", help="picture width in pixels")
-    export.add_argument("--scale", type=float, help="pixels per layout unit (PNG default 2)")
+    export.add_argument(
+        "--format",
+        choices=("png", "svg", "pdf"),
+        help="the file format (default: OUT's suffix; with -o -, svg)",
+    )
+    export.add_argument(
+        "--width", type=_positive(int), metavar="PX", help="picture width in pixels"
+    )
+    export.add_argument(
+        "--scale", type=_positive(float), help="pixels per layout unit (PNG default 2)"
+    )
     export.add_argument(
         "--theme", choices=("light", "dark", "transparent"), default="light", help="background"
     )
@@ -161,6 +246,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from graphviewer.core.log_file import setup_logging
 
     setup_logging()  # the log file in the user's state folder; nothing on the terminal
+    typo = _command_typo(argv)
+    if typo:
+        print(f"graphviewer: error: {typo}", file=sys.stderr)
+        return EXIT_USER_ERROR
     if _wants_window(argv):
         return _window(argv)
     args = build_parser().parse_args(argv)
@@ -277,30 +366,60 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    """Write the picture to `-o OUT` (or, with `-o -`, to standard output, SVG by default)."""
+    import tempfile
+    from pathlib import Path
+
     from graphviewer.render.export import format_of
 
-    format_of(args.out)  # a bad suffix fails before the model runs
+    to_stdout = args.out == "-"
+    stdout = sys.stdout  # the real one: the user's prints go to stderr below
+    fmt = args.format or ("svg" if to_stdout else None)
+    if not to_stdout:
+        fmt = format_of(args.out, fmt)  # a bad suffix fails before the model runs
     from graphviewer.core.user_stdio import user_stdio
 
-    # The user's prints go to stderr; stdout says what was written.
-    with user_stdio(json_channel=True):
-        snapshot = load_and_capture(args)
-        from graphviewer.render.snapshot_export import export_snapshot
+    # The user's prints go to stderr (at the descriptor level too, for C code's prints);
+    # stdout says what was written, or is the picture, once the user's code has run.
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / f"graph.{fmt}" if to_stdout else args.out
+        with user_stdio(json_channel=True):
+            snapshot = load_and_capture(args)
+            from graphviewer.render.snapshot_export import export_snapshot
 
-        result = export_snapshot(
-            snapshot,
-            args.out,
-            depth=args.depth,
-            expand_all=args.expand == "all",
-            theme=args.theme,
-            width=args.width,
-            scale=args.scale,
-            title=args.title,
-            legend=not args.no_legend,
-            show_title=not args.no_title,
-        )
-    print(f"wrote {result.path} ({result.width}×{result.height} px, {result.seconds:.2f} s)")
+            result = export_snapshot(
+                snapshot,
+                target,
+                fmt=fmt,
+                depth=args.depth,
+                expand_all=args.expand == "all",
+                theme=args.theme,
+                width=args.width,
+                scale=args.scale,
+                title=args.title,
+                legend=not args.no_legend,
+                show_title=not args.no_title,
+            )
+        if to_stdout:
+            _write_stdout(stdout, Path(target).read_bytes())
+    done = f"({result.width}×{result.height} px, {result.seconds:.2f} s)"
+    if to_stdout:
+        print(f"graphviewer: wrote {fmt.upper()} to standard output {done}", file=sys.stderr)
+    else:
+        print(f"wrote {result.path} {done}")
     return 0
+
+
+def _write_stdout(stdout: Any, data: bytes) -> None:
+    """Bytes to standard output: its binary buffer, or as text where it has none (a test's)."""
+    buffer = getattr(stdout, "buffer", None)
+    if buffer is not None:
+        stdout.flush()
+        buffer.write(data)
+        buffer.flush()
+    else:
+        stdout.write(data.decode("utf-8", errors="replace"))
+        stdout.flush()
 
 
 def _exit_now_if_threads_remain(status: int, before: set[threading.Thread]) -> int:
@@ -351,6 +470,27 @@ def _wants_window(argv: list[str]) -> bool:
     parser = build_parser()
     commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return not argv or argv[0] not in commands
+
+
+def _command_typo(argv: list[str]) -> str:
+    """`graphviewer inspct f.py`: a first word that is no file and looks like a misspelt
+    command gets "did you mean", not the window's "unrecognized arguments"."""
+    import difflib
+
+    if not argv or argv[0].startswith("-") or os.path.exists(argv[0]):
+        return ""
+    word = argv[0]
+    if any(c in word for c in "./\\") or word in _COMMANDS:
+        return ""
+    close = difflib.get_close_matches(word, _COMMANDS, n=1, cutoff=0.6)
+    if close:
+        return f"unknown command {word!r} (did you mean {close[0]!r}?)"
+    if len(argv) > 1:  # `graphviewer show f.py`: a word, then more: meant as a command
+        return f"unknown command {word!r} (commands: {', '.join(_COMMANDS)}; or FILE to open)"
+    return ""
+
+
+_COMMANDS = ("inspect", "export")
 
 
 def _window(argv: list[str]) -> int:

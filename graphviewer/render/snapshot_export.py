@@ -82,6 +82,7 @@ def export_snapshot(
     snapshot: GraphSnapshot,
     path: str | os.PathLike[str],
     *,
+    fmt: str | None = None,
     depth: int | None = None,
     expand_all: bool = False,
     theme: str = "light",
@@ -91,14 +92,14 @@ def export_snapshot(
     legend: bool = True,
     show_title: bool = True,
 ) -> ExportResult:
-    """Lay out `snapshot` and write it to `path` (.png, .svg or .pdf)."""
+    """Lay out `snapshot` and write it to `path` (.png, .svg or .pdf, or as `fmt`)."""
     from graphviewer.render.export import export_graph, format_of
     from graphviewer.render.scene import GraphScene
     from graphviewer.render.theme import theme_named
 
     if theme not in BACKGROUNDS:
         raise ExportError(f"unknown theme {theme!r} (light, dark or transparent)")
-    format_of(path)  # fail on a bad suffix before any work
+    fmt = format_of(path, fmt)  # fail on a bad suffix before any work
     if snapshot.num_nodes == 0:
         raise ExportError(
             "the graph is empty: nothing to draw",
@@ -115,4 +116,4 @@ def export_snapshot(
         include_title=show_title,
         title=title,
     )
-    return export_graph(scene, path, options=options)
+    return export_graph(scene, path, fmt=fmt, options=options)
