@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -240,7 +241,47 @@ def _add_export_parser(sub: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; with `argv` None it runs the process (`python -m graphviewer`, the
-    `graphviewer` script) and exits at once even when the model left threads running."""
+    `graphviewer` script) and exits at once even when the model left threads running.
+
+    Ctrl-C at any moment (while torch imports, while the help prints) exits with status 130
+    and one line, never a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("graphviewer: interrupted", file=sys.stderr)
+        if argv is None:
+            _exit_flushed(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
+
+
+def _exit_on_sigint(signum: int, frame: object) -> None:
+    print("graphviewer: interrupted", file=sys.stderr)
+    _exit_flushed(EXIT_INTERRUPTED)
+
+
+_sigint_installed = False
+
+
+def _sigint_ends_process() -> None:
+    """Until the forward starts, Ctrl-C ends the process at once: a KeyboardInterrupt raised
+    while torch or the user's file imports can be swallowed by a bare `except:` in there and
+    leave torch half-initialised (the forward then fails with a RecursionError)."""
+    global _sigint_installed
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _exit_on_sigint)
+        _sigint_installed = True
+
+
+def _sigint_raises() -> None:
+    """From the forward on, Ctrl-C raises KeyboardInterrupt again: the job is cancelled and
+    an export's temporary file is removed before the process ends."""
+    global _sigint_installed
+    if _sigint_installed:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _sigint_installed = False
+
+
+def _main(argv: Sequence[str] | None) -> int:
     owns_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     from graphviewer.core.log_file import setup_logging
@@ -252,6 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     if _wants_window(argv):
         return _window(argv)
+    if owns_process:
+        _sigint_ends_process()
     args = build_parser().parse_args(argv)
     if args.command is None:
         build_parser().print_help()
@@ -322,7 +365,13 @@ def load_and_capture(args: argparse.Namespace) -> Any:
     if spec.notice and (args.command != "inspect" or args.json):  # the report says it itself
         print(f"graphviewer: {spec.notice}", file=sys.stderr)
     settle_loaded(collect=False)  # a one-shot process: no full collection sweeps the model
-    return run_watched(capture_graph(spec, args.mode), timeout=args.timeout or None)
+    from graphviewer.core.jobs import CancelToken
+
+    cancel = CancelToken()  # Ctrl-C sets it: the forward stops at its next module or op
+    _sigint_raises()
+    return run_watched(
+        capture_graph(spec, args.mode, cancel=cancel), timeout=args.timeout or None, cancel=cancel
+    )
 
 
 def _script_progress(progress: Any) -> None:
