@@ -111,6 +111,12 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         help=f"stop a forward still running after SECONDS ({DEFAULT_TIMEOUT_S:g}; 0: never)",
     )
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bars on the terminal (none are drawn into a pipe either)",
+    )
 
 
 def _add_script_options(p: argparse.ArgumentParser) -> None:
@@ -313,11 +319,15 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _command(args: argparse.Namespace) -> int:
     """Run `inspect` or `export`; every failure becomes one line on stderr and an exit status."""
+    from graphviewer.cli_progress import CliProgress
+
+    args.progress = CliProgress(quiet=args.quiet)
     try:
-        if args.command == "inspect":
-            return _inspect(args)
-        if args.command == "export":
-            return _export(args)
+        with args.progress:
+            if args.command == "inspect":
+                return _inspect(args)
+            if args.command == "export":
+                return _export(args)
     except KeyboardInterrupt:
         print("graphviewer: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -349,6 +359,8 @@ def load_and_capture(args: argparse.Namespace) -> Any:
     from graphviewer.core.model_file import load_model_file
     from graphviewer.core.watchdog import run_watched
 
+    progress = args.progress
+    progress.stage(f"loading {os.path.basename(args.file)}")
     spec = load_model_file(
         args.file,
         trust=args.trust,
@@ -369,9 +381,8 @@ def load_and_capture(args: argparse.Namespace) -> Any:
 
     cancel = CancelToken()  # Ctrl-C sets it: the forward stops at its next module or op
     _sigint_raises()
-    return run_watched(
-        capture_graph(spec, args.mode, cancel=cancel), timeout=args.timeout or None, cancel=cancel
-    )
+    job = capture_graph(spec, args.mode, cancel=cancel, report=progress)
+    return run_watched(job, timeout=args.timeout or None, cancel=cancel, on_progress=progress)
 
 
 def _script_progress(progress: Any) -> None:
@@ -395,6 +406,7 @@ def _inspect(args: argparse.Namespace) -> int:
             if exc.snapshot is None:
                 raise
             snapshot, failed = exc.snapshot, exc
+    args.progress.close()
     if args.json:
         from graphviewer.core.serialize import snapshot_to_json
 
@@ -436,6 +448,7 @@ def _export(args: argparse.Namespace) -> int:
             snapshot = load_and_capture(args)
             from graphviewer.render.snapshot_export import export_snapshot
 
+            args.progress.stage(f"laying out and drawing {fmt or format_of(args.out)}")
             result = export_snapshot(
                 snapshot,
                 target,
@@ -449,6 +462,7 @@ def _export(args: argparse.Namespace) -> int:
                 legend=not args.no_legend,
                 show_title=not args.no_title,
             )
+        args.progress.close()
         if to_stdout:
             _write_stdout(stdout, Path(target).read_bytes())
     done = f"({result.width}×{result.height} px, {result.seconds:.2f} s)"

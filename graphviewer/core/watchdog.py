@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from graphviewer.core.errors import Cancelled, CaptureError
 from graphviewer.core.interrupt import Interruptible
-from graphviewer.core.jobs import CancelToken, Job, drive, start_deep_thread
+from graphviewer.core.jobs import CancelToken, Job, Progress, drive, start_deep_thread
 
 T = TypeVar("T")
 
@@ -39,6 +40,7 @@ def run_watched(
     timeout: float | None = None,
     what: str = "the forward",
     cancel: CancelToken | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
 ) -> T:
     """Run `job` to completion on a deep-stack thread and return its result (its exceptions are
     re-raised here), stopping it after `timeout` seconds (None: no limit) or on Ctrl-C.
@@ -54,7 +56,7 @@ def run_watched(
     def target() -> None:
         with switch:
             try:
-                outcome["value"] = drive(job)
+                outcome["value"] = drive(job, on_progress)
             except BaseException as exc:
                 outcome["error"] = exc
 
