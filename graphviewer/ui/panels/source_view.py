@@ -5,9 +5,24 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QMouseEvent, QTextCursor, QTextFormat
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QMouseEvent,
+    QPalette,
+    QTextCursor,
+    QTextFormat,
+)
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
+
+from graphviewer.ui.panels.python_highlight import PythonHighlighter, python_spans
+
+
+def _theme_of(palette: QPalette) -> str:
+    """ "dark" when the widgets' window colour is dark, else "light"."""
+    return "dark" if palette.window().color().lightnessF() < 0.5 else "light"
 
 
 class _CodeEdit(QPlainTextEdit):
@@ -40,6 +55,7 @@ class SourceView(QWidget):
         font: QFont = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self._edit.setFont(font)
         self._edit.line_clicked.connect(self._on_edit_line_clicked)
+        self.highlighter = PythonHighlighter(self._edit.document(), _theme_of(self.palette()))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self._title)
@@ -63,6 +79,7 @@ class SourceView(QWidget):
             self._file = file
             self._current = 0
             self._edit.setPlainText(text)
+            self.highlighter.set_text_spans(python_spans(text) if file.endswith(".py") else {})
             self._title.setText(Path(file).name)
             self._title.setToolTip(file)
         self._node_lines = frozenset(node_lines)
@@ -93,6 +110,12 @@ class SourceView(QWidget):
             sel.cursor = QTextCursor(block)
             selections.append(sel)
         self._edit.setExtraSelections(selections)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:  # the theme changed: colours follow
+            self.highlighter.set_theme(_theme_of(self.palette()))
+            self._paint_lines()
+        super().changeEvent(event)
 
     def _on_edit_line_clicked(self, line: int) -> None:
         if self._file:
