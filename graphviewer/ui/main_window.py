@@ -13,7 +13,7 @@ from functools import reduce
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QRectF, Qt
-from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.watcher = QFileSystemWatcher(self)
         self._shown_path: Path | None = None
         self._connect()
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme_changed)
         self._apply_theme(self.settings.theme())
         self._refresh_recent()
         self._update_enabled()
@@ -400,9 +401,14 @@ class MainWindow(QMainWindow):
         self.settings.set_theme(choice)
         self._apply_theme(choice)
 
+    def _on_system_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
+        """The OS switched light/dark: a window following the system follows it now."""
+        if self.settings.theme() == "system":
+            self._apply_theme("system", scheme)
+
     # -- helpers -------------------------------------------------------------------------------
-    def _apply_theme(self, choice: ThemeChoice) -> None:
-        name = resolve_theme(choice)
+    def _apply_theme(self, choice: ThemeChoice, scheme: Qt.ColorScheme | None = None) -> None:
+        name = resolve_theme(choice, scheme)
         apply_palette(name)
         self.theme = theme_named(name)
         self.canvas.set_theme(self.theme)

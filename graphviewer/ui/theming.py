@@ -9,12 +9,14 @@ from PySide6.QtWidgets import QApplication
 from graphviewer.ui.settings import ThemeChoice
 
 
-def resolve_theme(choice: ThemeChoice) -> str:
-    """ "light" or "dark": the system's colour scheme when `choice` is "system"."""
+def resolve_theme(choice: ThemeChoice, scheme: Qt.ColorScheme | None = None) -> str:
+    """ "light" or "dark": the system's colour scheme (or `scheme`, the one it just switched
+    to) when `choice` is "system"."""
     if choice != "system":
         return choice
-    hints = QGuiApplication.styleHints()
-    scheme = hints.colorScheme() if hasattr(hints, "colorScheme") else None
+    if scheme is None:
+        hints = QGuiApplication.styleHints()
+        scheme = hints.colorScheme() if hasattr(hints, "colorScheme") else None
     return "dark" if scheme == Qt.ColorScheme.Dark else "light"
 
 

@@ -130,3 +130,22 @@ def test_export_action_opens_the_export_dialog(
     open_and_wait(SAMPLES / "mlp.py")
     window.actions_.export.trigger()
     assert shown
+
+
+def test_theme_follows_the_system_switching_live(window: MainWindow) -> None:
+    """With View ▸ Theme ▸ System, the OS switching to dark and back repaints the window."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    hints = QGuiApplication.styleHints()
+    window._on_theme_chosen("system")
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert window.theme.name == "dark"
+    assert QApplication.palette().window().color().lightnessF() < 0.5
+    assert window.canvas._theme.name == "dark"
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert window.theme.name == "light"
+    window._on_theme_chosen("dark")  # a theme picked by hand stays whatever the OS does
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert window.theme.name == "dark"
