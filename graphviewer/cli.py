@@ -170,6 +170,11 @@ examples:
   graphviewer inspect samples/mlp.py --mode eval --json > mlp.json
   graphviewer inspect model.py --model 'Net(3)' --input-shape 1,3,64,64
 """
+_SAMPLES_EXAMPLES = """\
+examples:
+  graphviewer samples
+  graphviewer samples --copy mlp.py && graphviewer mlp.py
+"""
 _EXPORT_EXAMPLES = """\
 examples:
   graphviewer export samples/cnn.py -o cnn.svg
@@ -205,6 +210,18 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--layout", action="store_true", help="add the graph's layout to the JSON")
     _add_depth_options(inspect)
     _add_export_parser(sub)
+    samples = sub.add_parser(
+        "samples",
+        help="list the sample models (and copy one to a folder of yours)",
+        description="List the sample models that come with graphviewer, where they are, and "
+        "what each needs; --copy puts one where you can edit it.",
+        epilog=_SAMPLES_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    samples.add_argument("--copy", metavar="NAME", help="copy sample NAME (e.g. mlp.py)")
+    samples.add_argument(
+        "--to", default=".", metavar="FOLDER", help="where --copy puts it (default: here)"
+    )
     return parser
 
 
@@ -305,6 +322,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         build_parser().print_help()
         return 0
+    if args.command == "samples":
+        return _samples(args)
     before = set(threading.enumerate())
     status = _command(args)
     if not owns_process:
@@ -473,6 +492,47 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _samples(args: argparse.Namespace) -> int:
+    """`graphviewer samples [--copy NAME [--to FOLDER]]`: list them, or copy one (never over a
+    file of the user's)."""
+    import shutil
+    from pathlib import Path
+
+    from graphviewer.core.resources import sample_files, samples_dir
+
+    found = sample_files()
+    if not found:
+        print(f"graphviewer: error: no samples found (looked in {samples_dir()})", file=sys.stderr)
+        return EXIT_USER_ERROR
+    if args.copy is None:
+        print(f"samples in {samples_dir()}:")
+        width = max(len(s.path.name) for s in found)
+        for sample in found:
+            needs = f"  [needs {sample.install_hint}]" if sample.install_hint else ""
+            print(f"  {sample.path.name:<{width}}  {sample.summary}{needs}")
+        print("open one: graphviewer SAMPLE_PATH; copy one: graphviewer samples --copy NAME")
+        return 0
+    name = args.copy if args.copy.endswith(".py") else f"{args.copy}.py"
+    sample = next((s for s in found if s.path.name == name), None)
+    if sample is None:
+        names = ", ".join(s.path.name for s in found)
+        print(f"graphviewer: error: no sample {name!r} (samples: {names})", file=sys.stderr)
+        return EXIT_USER_ERROR
+    folder = Path(args.to)
+    target = folder / name
+    if target.exists():
+        print(f"graphviewer: error: {target} exists: not overwritten", file=sys.stderr)
+        return EXIT_USER_ERROR
+    if not folder.is_dir():
+        print(f"graphviewer: error: {folder} is not a folder", file=sys.stderr)
+        return EXIT_USER_ERROR
+    shutil.copyfile(sample.path, target)
+    print(f"copied {name} to {target}; open it with: graphviewer {target}")
+    if sample.install_hint:
+        print(f"it needs {', '.join(sample.missing)}: {sample.install_hint}")
+    return 0
+
+
 def _write_stdout(stdout: Any, data: bytes) -> None:
     """Bytes to standard output: its binary buffer, or as text where it has none (a test's)."""
     buffer = getattr(stdout, "buffer", None)
@@ -553,7 +613,7 @@ def _command_typo(argv: list[str]) -> str:
     return ""
 
 
-_COMMANDS = ("inspect", "export")
+_COMMANDS = ("inspect", "export", "samples")
 
 
 def _window(argv: list[str]) -> int:

@@ -108,3 +108,38 @@ def test_cli_export_format_overrides_a_missing_suffix(tmp_path: Path) -> None:
     out = tmp_path / "graph"
     assert main(["export", MLP, "-o", str(out), "--format", "pdf"]) == 0
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_cli_samples_lists_each_with_what_it_needs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graphviewer.core import resources
+
+    real = resources.importlib.util.find_spec
+    monkeypatch.setattr(  # a pip user without transformers
+        resources.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "transformers" else real(name, *a),
+    )
+    assert main(["samples"]) == 0
+    out = capsys.readouterr().out
+    assert f"samples in {SAMPLES}" in out
+    mlp = next(line for line in out.splitlines() if "mlp.py" in line)
+    assert "A small MLP" in mlp and "needs" not in mlp
+    gpt2 = next(line for line in out.splitlines() if "gpt2.py" in line)
+    assert 'needs pip install "graphviewer[transformers]"' in gpt2
+
+
+def test_cli_samples_copy_never_overwrites(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["samples", "--copy", "mlp", "--to", str(tmp_path)]) == 0
+    copied = tmp_path / "mlp.py"
+    assert copied.read_text() == (SAMPLES / "mlp.py").read_text()
+    assert f"graphviewer {copied}" in capsys.readouterr().out
+    copied.write_text("# mine now\n")
+    assert main(["samples", "--copy", "mlp.py", "--to", str(tmp_path)]) == 2
+    assert "exists: not overwritten" in capsys.readouterr().err
+    assert copied.read_text() == "# mine now\n"
+    assert main(["samples", "--copy", "nope", "--to", str(tmp_path)]) == 2
+    assert "no sample 'nope.py' (samples: autograd_scalar.py" in capsys.readouterr().err

@@ -8,10 +8,6 @@ has an icon, the action shows its text alone: a missing icon is never an error.
 
 from __future__ import annotations
 
-import os
-import sys
-import sysconfig
-from contextlib import suppress
 from functools import cache
 from pathlib import Path
 
@@ -19,22 +15,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-CHECKOUT_DIR = Path(__file__).resolve().parents[2] / "resources"
+from graphviewer.core.resources import data_dirs
+
 _SIZES = (16, 24, 32, 48)
-
-
-def data_dirs(kind: str) -> list[Path]:
-    """Where the `kind` folder of resources may be ("icons"): checkout first, then installs.
-
-    `GRAPHVIEWER_RESOURCES` (a folder holding `icons/`) comes before both.
-    """
-    roots = [Path(p) for p in [os.environ.get("GRAPHVIEWER_RESOURCES", "")] if p]
-    roots.append(CHECKOUT_DIR)
-    prefixes = [sysconfig.get_path("data"), sys.prefix, sys.base_prefix]
-    with suppress(KeyError):  # `pip install --user` puts data files under the user base
-        prefixes.append(sysconfig.get_path("data", f"{os.name}_user"))
-    roots += [Path(p) / "share" / "graphviewer" for p in dict.fromkeys(prefixes) if p]
-    return [root / kind for root in roots]
 
 
 @cache

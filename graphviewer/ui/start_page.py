@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,31 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from graphviewer.ui.icons import data_dirs, icon
+from graphviewer.core.resources import Sample, sample_files
+from graphviewer.ui.icons import icon
 
-SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
 _PATH_ROLE = Qt.ItemDataRole.UserRole
-
-
-def samples_dir() -> Path:
-    """The checkout's `samples/`, else an installed copy (`<prefix>/share/graphviewer/samples`)."""
-    candidates = [SAMPLES_DIR, *data_dirs("samples")]
-    return next((folder for folder in candidates if folder.is_dir()), SAMPLES_DIR)
-
-
-def sample_files(folder: Path | None = None) -> list[tuple[Path, str]]:
-    """The sample models with the first line of each one's docstring."""
-    folder = folder if folder is not None else samples_dir()
-    found = []
-    for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
-        if path.name.startswith("_") or path.stem == "make_variants":
-            continue
-        try:
-            doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-        except (OSError, SyntaxError, ValueError):
-            doc = ""
-        found.append((path, doc.strip().splitlines()[0] if doc.strip() else ""))
-    return found
 
 
 class StartPage(QWidget):
@@ -62,8 +40,8 @@ class StartPage(QWidget):
         )
         self.recent = self._list()
         self.samples = self._list()
-        for path, doc in sample_files():
-            self._add(self.samples, f"{path.name} — {doc}" if doc else path.name, path, doc)
+        for sample in sample_files():
+            self._add_sample(sample)
 
         columns = QHBoxLayout()
         for heading, widget in (("Recent files", self.recent), ("Samples", self.samples)):
@@ -106,6 +84,17 @@ class StartPage(QWidget):
         item.setToolTip(f"{doc}\n{path}" if doc else str(path))  # the list cuts long lines
         widget.addItem(item)
 
+    def _add_sample(self, sample: Sample) -> None:
+        name, doc = sample.path.name, sample.summary
+        hint = sample.install_hint
+        if hint:  # it cannot open here yet: say what it needs, in the list and its tooltip
+            text = f"{name} — needs {', '.join(sample.missing)}"
+            self._add(self.samples, text, sample.path, f"{doc}\nNeeds {hint}".strip())
+            item = self.samples.item(self.samples.count() - 1)
+            item.setForeground(self.palette().placeholderText())
+            return
+        self._add(self.samples, f"{name} — {doc}" if doc else name, sample.path, doc)
+
     def _on_list_item_activated(self, item: QListWidgetItem) -> None:
         path = item.data(_PATH_ROLE)
         if path:
@@ -115,11 +104,13 @@ class StartPage(QWidget):
 def samples_menu(parent: QWidget, open_path: Callable[[Path], None]) -> QMenu:
     """File ▸ Open Sample: the samples, reachable once the start page has given way to a graph."""
     menu = QMenu("Open &Sample", parent)
-    for path, doc in sample_files():
-        action = menu.addAction(path.name)
+    for sample in sample_files():
+        hint = sample.install_hint
+        doc = f"{sample.summary} (needs {hint})" if hint else sample.summary
+        action = menu.addAction(sample.path.name + (" (needs a package)" if hint else ""))
         action.setToolTip(doc)
         action.setStatusTip(doc)
-        action.triggered.connect(lambda _=False, p=path: open_path(p))
+        action.triggered.connect(lambda _=False, p=sample.path: open_path(p))
     menu.setToolTipsVisible(True)
     menu.setEnabled(bool(menu.actions()))
     return menu

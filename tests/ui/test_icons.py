@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
+from graphviewer.core import resources
 from graphviewer.ui import icons
 from graphviewer.ui.app import create_app
 from graphviewer.ui.search import SearchBar
@@ -28,7 +29,7 @@ def _fresh_icon_cache() -> Iterator[None]:
 
 def test_icons_load_from_the_checkout() -> None:
     create_app()
-    assert icons.icon_path("open") == icons.CHECKOUT_DIR / "icons" / "open.svg"
+    assert icons.icon_path("open") == resources.CHECKOUT_DIRS["icons"] / "open.svg"
     assert not icons.icon("open").isNull()
 
 
@@ -38,8 +39,9 @@ def test_icons_load_from_an_installed_wheel(
     """A wheel puts them in <prefix>/share/graphviewer/icons: found there without a checkout."""
     create_app()
     prefix = tmp_path / "venv"
-    shutil.copytree(icons.CHECKOUT_DIR / "icons", prefix / "share" / "graphviewer" / "icons")
-    monkeypatch.setattr(icons, "CHECKOUT_DIR", tmp_path / "no-checkout")
+    shutil.copytree(resources.CHECKOUT_DIRS["icons"], prefix / "share" / "graphviewer" / "icons")
+    monkeypatch.setitem(resources.CHECKOUT_DIRS, "icons", tmp_path / "no-checkout")
+    monkeypatch.setattr(resources.sysconfig, "get_path", lambda *a: str(prefix))
     monkeypatch.setattr(sys, "prefix", str(prefix))
     assert icons.icon_path("open") == prefix / "share" / "graphviewer" / "icons" / "open.svg"
     assert not icons.icon("open").isNull()
@@ -62,14 +64,12 @@ def test_samples_found_in_an_installed_copy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without a checkout, the start page and File ▸ Open Sample read <prefix>/share/…/samples."""
-    from graphviewer.ui import start_page
-
     installed = tmp_path / "share" / "graphviewer" / "samples"
     installed.mkdir(parents=True)
     (installed / "tiny.py").write_text('"""A tiny model."""\n')
-    monkeypatch.setattr(start_page, "SAMPLES_DIR", tmp_path / "no-checkout")
-    monkeypatch.setattr(
-        start_page, "data_dirs", lambda kind: [tmp_path / "share/graphviewer" / kind]
-    )
-    assert start_page.samples_dir() == installed
-    assert start_page.sample_files() == [(installed / "tiny.py", "A tiny model.")]
+    monkeypatch.setitem(resources.CHECKOUT_DIRS, "samples", tmp_path / "no-checkout")
+    monkeypatch.setattr(resources.sysconfig, "get_path", lambda *a: str(tmp_path))
+    monkeypatch.setattr(resources.sys, "prefix", str(tmp_path))
+    monkeypatch.setattr(resources.sys, "base_prefix", str(tmp_path))
+    assert resources.samples_dir() == installed
+    assert resources.sample_files() == [resources.Sample(installed / "tiny.py", "A tiny model.")]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QPointF, Qt
 from pytestqt.qtbot import QtBot
 
+from graphviewer.core.resources import sample_files
 from graphviewer.ui.main_window import MainWindow
-from graphviewer.ui.start_page import sample_files
 from tests.conftest import SAMPLES
 from tests.ui.conftest import OpenAndWait
 
@@ -36,7 +36,7 @@ def test_walkthrough_samples_stay_reachable_after_a_graph_opened(
 
 
 def test_walkthrough_start_page_tooltips_hold_the_whole_description(window: MainWindow) -> None:
-    docs = dict(sample_files())
+    docs = {s.path: s.summary for s in sample_files()}
     samples = window.start_page.samples
     item = next(
         samples.item(i) for i in range(samples.count()) if "gpt2.py" in samples.item(i).text()
