@@ -323,7 +323,7 @@ def _main(argv: Sequence[str] | None) -> int:
         build_parser().print_help()
         return 0
     if args.command == "samples":
-        return _samples(args)
+        return _command(args)
     before = set(threading.enumerate())
     status = _command(args)
     if not owns_process:
@@ -340,9 +340,11 @@ def _command(args: argparse.Namespace) -> int:
     """Run `inspect` or `export`; every failure becomes one line on stderr and an exit status."""
     from graphviewer.cli_progress import CliProgress
 
-    args.progress = CliProgress(quiet=args.quiet)
+    args.progress = CliProgress(quiet=getattr(args, "quiet", False))
     try:
         with args.progress:
+            if args.command == "samples":
+                return _samples(args)
             if args.command == "inspect":
                 return _inspect(args)
             if args.command == "export":
@@ -357,7 +359,7 @@ def _command(args: argparse.Namespace) -> int:
     except Exception as exc:
         from graphviewer.core.errors import GraphviewerError
 
-        if args.debug:  # the traceback, then the same line and exit status as without
+        if getattr(args, "debug", False):  # the traceback, then the same line and exit status as without
             traceback.print_exc()
         if isinstance(exc, GraphviewerError):
             print(f"graphviewer: error: {exc}", file=sys.stderr)
