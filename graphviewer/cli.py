@@ -359,7 +359,7 @@ def _command(args: argparse.Namespace) -> int:
     except Exception as exc:
         from graphviewer.core.errors import GraphviewerError
 
-        if getattr(args, "debug", False):  # the traceback, then the same line and exit status as without
+        if getattr(args, "debug", False):  # the traceback, then the same line and status
             traceback.print_exc()
         if isinstance(exc, GraphviewerError):
             print(f"graphviewer: error: {exc}", file=sys.stderr)

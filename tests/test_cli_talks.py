@@ -38,7 +38,10 @@ def test_cli_subcommand_help_has_examples(command: str, capsys: pytest.CaptureFi
     [
         (["inspct", "f.py"], "unknown command 'inspct' (did you mean 'inspect'?)"),
         (["exprot", "f.py", "-o", "a.svg"], "(did you mean 'export'?)"),
-        (["show", "f.py"], "unknown command 'show' (commands: inspect, export, samples; or FILE to open)"),
+        (
+            ["show", "f.py"],
+            "unknown command 'show' (commands: inspect, export, samples; or FILE to open)",
+        ),
     ],
 )
 def test_cli_typo_is_named_with_a_suggestion(

@@ -125,6 +125,7 @@ class GraphCanvas(QWidget):
         """The selection and search highlights; the panels' layers stay drawn over them."""
         self._base_state = state
         self.state = with_layers(state, self.layers)
+        self.minimap.keep_clear(self._selection_on_screen())
         self.update()
 
     def set_layer(self, name: str, layer: Layer | None) -> None:
@@ -208,7 +209,18 @@ class GraphCanvas(QWidget):
             return None
         return QPointF(box[0] + box[2] / 2, box[1]) * self.scale + self.offset
 
+    def _selection_on_screen(self) -> QRectF:
+        """Where the selected items are drawn, in this widget's pixels (the first few)."""
+        rect = QRectF()
+        for key in sorted(self.state.selected)[:64]:
+            box = self.box_rect(key) if "->" not in key else None
+            if box is not None:
+                screen = QRectF(box.topLeft() * self.scale + self.offset, box.size() * self.scale)
+                rect = rect.united(screen) if not rect.isNull() else screen
+        return rect
+
     def _changed(self) -> None:
+        self.minimap.keep_clear(self._selection_on_screen())
         self.minimap.set_view(self.visible_rect(), self.scale)
         self.view_changed.emit()
         self.update()

@@ -57,6 +57,7 @@ class Minimap(QWidget):
         self._sx = self._sy = 1.0
         self._origin = QPointF()
         self._view = QRectF()
+        self._clear = QRectF()  # parent pixels the overview must not cover
         self.hide()
 
     # -- content -------------------------------------------------------------------------------
@@ -128,9 +129,25 @@ class Minimap(QWidget):
         self._move_to_corner(parent)
         self.update()
 
+    def keep_clear(self, rect: QRectF) -> None:
+        """Never cover `rect` (the parent's pixels: what the user is looking at, the selection):
+        the overview moves to the first corner clear of it."""
+        self._clear = rect
+        parent = self.parentWidget()
+        if parent is not None:
+            self._move_to_corner(parent)
+
     def _move_to_corner(self, parent: QWidget) -> None:
-        x = parent.width() - self.width() - _MARGIN
-        self.move(x, parent.height() - self.height() - _MARGIN)
+        right = parent.width() - self.width() - _MARGIN
+        bottom = parent.height() - self.height() - _MARGIN
+        corners = [(right, bottom), (_MARGIN, bottom), (right, _MARGIN), (_MARGIN, _MARGIN)]
+        for x, y in corners:  # bottom right first: where it has always been
+            if not QRectF(x, y, self.width(), self.height()).intersects(self._clear):
+                break
+        else:
+            x, y = corners[0]
+        if (self.x(), self.y()) != (x, y):
+            self.move(x, y)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from pytestqt.qtbot import QtBot
 
 from graphviewer.ui.main_window import MainWindow
@@ -171,3 +171,26 @@ def test_navigation_search_in_a_big_graph_counts_every_match(
     assert window.search_bar.count.text() == "1 of 1500"
     qtbot.keyClick(window.search_bar.field, Qt.Key.Key_Return)
     assert window.search_bar.count.text() == "2 of 1500"
+
+
+def test_navigation_overview_never_covers_the_selection(
+    tall_window: MainWindow, qtbot: QtBot
+) -> None:
+    """Selecting a node drawn under the overview moves the overview to a clear corner."""
+    window = tall_window
+    canvas, minimap = window.canvas, window.canvas.minimap
+    node = next(iter(canvas.snapshot.nodes))
+    box = canvas.box_rect(node)
+    canvas.scale = 1.0
+    # the node right under the overview: its screen position inside the overview's rectangle
+    target = QPointF(minimap.geometry().center())
+    canvas.offset = target - box.center() * canvas.scale
+    canvas.center_at(canvas.to_scene(QPointF(canvas.width() / 2, canvas.height() / 2)))  # redraw
+    under = QRectF(minimap.geometry()).intersects(
+        QRectF(box.topLeft() * canvas.scale + canvas.offset, box.size() * canvas.scale)
+    )
+    assert under, "the test did not put the node under the overview"
+    window.inspector.select_nodes([node], zoom=False)
+    qtbot.waitUntil(minimap.isVisible, timeout=2000)
+    drawn = QRectF(box.topLeft() * canvas.scale + canvas.offset, box.size() * canvas.scale)
+    assert not QRectF(minimap.geometry()).intersects(drawn), "the overview covers the selection"
