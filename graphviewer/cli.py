@@ -32,40 +32,37 @@ def _shape(text: str) -> tuple[int, ...]:
     return dims
 
 
-def _depth(text: str) -> int:
-    try:
-        depth = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a depth: {text!r} (0, 1, 2, …)") from None
-    if depth < 0:
-        raise argparse.ArgumentTypeError(f"not a depth: {text!r} (0 or more)")
-    return depth
-
-
-def _positive(kind: type[int] | type[float]):  # type: ignore[no-untyped-def]
-    """An argparse type for a number above zero (`--width`, `--scale`)."""
+def _checked(kind: type[int] | type[float], ok: Any, unparsable: str, out_of_range: str) -> Any:
+    """An argparse type: `text` as `kind`, kept when `ok(value)`; each failure its own sentence
+    (`{!r}` in the messages is the text given)."""
 
     def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be above 0: {text!r}")
+            raise argparse.ArgumentTypeError(unparsable.format(text)) from None
+        if not ok(value):  # NaN fails every comparison, so it is out of range too
+            raise argparse.ArgumentTypeError(out_of_range.format(text))
         return value
 
     parse.__name__ = kind.__name__
     return parse
 
 
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value < 0 or value != value:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r} (0: never)")
-    return value
+_depth = _checked(
+    int, lambda v: v >= 0, "not a depth: {!r} (0, 1, 2, …)", "not a depth: {!r} (0 or more)"
+)
+_timeout = _checked(
+    float,
+    lambda v: v >= 0,
+    "not a number of seconds: {!r}",
+    "not a number of seconds: {!r} (0: never)",
+)
+
+
+def _positive(kind: type[int] | type[float]) -> Any:
+    """An argparse type for a number above zero (`--width`, `--scale`)."""
+    return _checked(kind, lambda v: v > 0, "not a number: {!r}", "must be above 0: {!r}")
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
