@@ -56,7 +56,8 @@ class MarkBoxes:
         return self._paths[key]
 
 
-def _marks(scene: GraphScene, ids: frozenset[str]) -> MarkBoxes:
+def mark_boxes(scene: GraphScene, ids: frozenset[str]) -> MarkBoxes:
+    """The boxes of `ids` on `scene`, kept in the scene while the same set is shown."""
     cache = scene.mark_cache
     marks = cache.get(id(ids))
     if not isinstance(marks, MarkBoxes) or marks.ids is not ids:
@@ -111,7 +112,7 @@ def paint_highlights(
     """A halo in the highlight colour behind each highlighted item (drawn before the boxes)."""
     if not state.highlighted:
         return
-    marks = _marks(scene, state.highlighted)
+    marks = mark_boxes(scene, state.highlighted)
     pad = max(4.0, 4.0 / scale)
     mask = marks.inside(visible, pad) if visible is not None else np.ones(len(marks.boxes), bool)
     count = int(mask.sum())
@@ -144,7 +145,7 @@ def paint_selection(
     """A thick outline around selected items and groups; selected edges ("a->b") retraced."""
     if not state.selected:
         return
-    marks = _marks(scene, state.selected)
+    marks = mark_boxes(scene, state.selected)
     painter.save()
     pen = QPen(scene.theme.selection, max(SELECTION_PX, SELECTION_PX / scale))
     pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)

@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QLinearGradient, QPainter, QPen
 
+from graphviewer.render.marks import mark_boxes
 from graphviewer.render.paths import rects_path
 from graphviewer.render.state import Badge, Overlay, ViewState
 from graphviewer.render.text import label_font
@@ -151,7 +152,8 @@ def paint_dimmed(
     """A veil of the background over each dimmed item: still there, plainly not yet."""
     if not state.dimmed:
         return
-    boxes = _visible_boxes(scene, state.dimmed, visible)
+    marks = mark_boxes(scene, state.dimmed)  # kept while the same items stay dimmed
+    boxes = marks.boxes[marks.inside(visible, 0.0)]
     if not len(boxes):
         return
     veil = QColor(scene.theme.background)
@@ -225,20 +227,6 @@ def _paint_badge(
     painter.drawRoundedRect(rect, h / 2, h / 2)
     painter.setPen(QColor("#ffffff"))
     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, badge.text)
-
-
-def _visible_boxes(scene: GraphScene, ids: frozenset[str], visible: QRectF) -> np.ndarray:
-    parts = [scene.item_boxes(i) for i in ids if "->" not in i]
-    boxes = np.concatenate(parts) if parts else np.zeros((0, 4))
-    if not len(boxes):
-        return boxes
-    keep = (
-        (boxes[:, 0] <= visible.right())
-        & (boxes[:, 0] + boxes[:, 2] >= visible.left())
-        & (boxes[:, 1] <= visible.bottom())
-        & (boxes[:, 1] + boxes[:, 3] >= visible.top())
-    )
-    return boxes[keep]
 
 
 def paint_colour_bar(painter: QPainter, rect: QRectF, overlay: Overlay, theme: Theme) -> None:
