@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from graphviewer.ui.main_window import MainWindow
 from graphviewer.ui.panels.python_highlight import python_spans
 from tests.ui.conftest import OpenAndWait
-from tests.ui.test_window import _screen_point
+from tests.ui.test_window import click_layer1_addmm
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -55,14 +54,7 @@ def test_python_spans_survive_a_syntax_error() -> None:
 def test_source_dock_colours_the_users_file(
     window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
 ) -> None:
-    opened = open_and_wait(SAMPLES / "mlp.py")
-    window.session.set_collapsed(frozenset())
-    qtbot.waitUntil(lambda: not window.session.current.layout.collapsed, timeout=5000)
-    addmm = next(
-        n for n in opened.snapshot.nodes.values() if n.op == "addmm" and n.module == "layer1"
-    )
-    window.canvas.focus_rect(window.canvas.box_rect(addmm.id), min_scale=1.0)
-    qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=_screen_point(window, addmm.id))
+    click_layer1_addmm(window, open_and_wait, qtbot)
     source = window.source
     assert source.file.endswith("mlp.py")
     lines = Path(source.file).read_text().splitlines()

@@ -44,9 +44,8 @@ def test_window_opens_sample(name: str, window: MainWindow, open_and_wait: OpenA
     assert window.message_bar.kind != "error"  # a script stopped at its first forward says so
 
 
-def test_window_click_node_shows_details_and_source(
-    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
-) -> None:
+def click_layer1_addmm(window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot) -> None:
+    """Open the MLP, unfold everything, and click layer1's addmm on the canvas."""
     opened = open_and_wait(SAMPLES / "mlp.py")
     window.session.set_collapsed(frozenset())
     qtbot.waitUntil(lambda: not window.session.current.layout.collapsed, timeout=5000)
@@ -55,6 +54,12 @@ def test_window_click_node_shows_details_and_source(
     )
     window.canvas.focus_rect(window.canvas.box_rect(addmm.id), min_scale=1.0)
     qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=_screen_point(window, addmm.id))
+
+
+def test_window_click_node_shows_details_and_source(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    click_layer1_addmm(window, open_and_wait, qtbot)
     text = window.details.text()
     assert "addmm" in text and "AddmmBackward0" in text and "layer1" in text
     assert "(16, 64)" in text  # output shape
