@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 SLOWISH = """
+import time
+
 import torch
 from torch import nn
 
@@ -22,7 +24,8 @@ class Blocks(nn.Module):
         self.layers = nn.ModuleList(nn.Linear(8, 8) for _ in range(40))
 
     def forward(self, x):
-        for _ in range(60):  # a few seconds of small ops, module by module
+        time.sleep(2.0)  # the forward outlasts the bar's one-second delay on any machine
+        for _ in range(60):  # small ops, module by module
             for layer in self.layers:
                 x = torch.tanh(layer(x))
         return x
