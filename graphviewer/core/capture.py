@@ -30,6 +30,7 @@ from graphviewer.core.gc_pause import gc_paused
 from graphviewer.core.integrity import ModelPreserved, function_modes_kept, seeded_rng
 from graphviewer.core.interrupt import user_code
 from graphviewer.core.jobs import CancelToken, Job, Progress, run_job
+from graphviewer.core.kernel_clock import compile_clock, split_compile
 from graphviewer.core.recorder import CaptureRecorder, FailurePoint, iter_tensors
 from graphviewer.core.types import (
     ForwardFailure,
@@ -148,6 +149,7 @@ def capture_graph(
             # Process-wide, for this pass only: nn.LSTM unrolls into per-step ops.
             scope.enter_context(_mkldnn_disabled())
         failed: BaseException | None = None
+        kernels = scope.enter_context(compile_clock())
         with recorder:
             try:
                 with user_code():  # the only place the window's forced interrupt may land
@@ -159,6 +161,7 @@ def capture_graph(
                     raise  # a real Ctrl-C: signals land on the main thread only
                 failed = exc  # from here on the failure path: user code raised it
         timings["forward"] = time.perf_counter() - start
+        split_compile(timings, "forward", kernels)
         if failed is not None:
             # Walked before buffers are restored, like a finished pass.
             raise _forward_failed(failed, spec, mode, recorder, code, timings) from failed
