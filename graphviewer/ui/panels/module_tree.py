@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHeaderView,
+    QMainWindow,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from graphviewer.core.report import format_shapes
 from graphviewer.core.types import ModuleInfo
@@ -26,9 +34,12 @@ class ModuleTree(QWidget):
         self._tree.setHeaderLabels(["Module", "Class", "In → Out"])
         self._tree.setUniformRowHeights(True)
         self._tree.setAlternatingRowColors(True)
+        # Every column as wide as its text: a narrow dock scrolls sideways instead of cutting
+        # the shapes off, and each cell's tooltip holds its whole text.
         header = self._tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self._items: dict[str, QTreeWidgetItem] = {}
         self._tree.itemSelectionChanged.connect(self._on_tree_selection_changed)
         self._tree.itemDoubleClicked.connect(self._on_tree_double_clicked)
@@ -39,6 +50,12 @@ class ModuleTree(QWidget):
     @property
     def tree(self) -> QTreeWidget:
         return self._tree
+
+    def width_for_columns(self) -> int:
+        """The width that shows every column whole (for sizing the dock once filled)."""
+        columns = sum(self._tree.header().sectionSize(c) for c in range(3))
+        frame = 2 * self._tree.frameWidth() + self._tree.verticalScrollBar().sizeHint().width()
+        return columns + frame
 
     def set_modules(self, modules: Mapping[str, ModuleInfo], collapsed: frozenset[str]) -> None:
         """Fill the tree from a snapshot's modules (in registration pre-order)."""
@@ -56,6 +73,8 @@ class ModuleTree(QWidget):
             item = QTreeWidgetItem([name, info.class_name, shapes])
             item.setData(0, _PATH_ROLE, info.path)
             item.setToolTip(0, info.path or "(root)")
+            item.setToolTip(1, info.class_name)
+            item.setToolTip(2, shapes)
             if parent is None:
                 self._tree.addTopLevelItem(item)
             else:
@@ -63,6 +82,18 @@ class ModuleTree(QWidget):
             self._items[info.path] = item
         self.set_collapsed(collapsed)
         self._tree.blockSignals(False)
+        self._widen_dock()
+
+    def _widen_dock(self) -> None:
+        """Widen the dock holding the tree until every column shows whole, up to 45 % of the
+        window; never narrower than the user made it."""
+        dock = self.parentWidget()
+        window = dock.parentWidget() if isinstance(dock, QDockWidget) else None
+        if not isinstance(window, QMainWindow) or dock.isFloating():
+            return
+        want = min(self.width_for_columns(), int(window.width() * 0.45))
+        if want > dock.width():
+            window.resizeDocks([dock], [want], Qt.Orientation.Horizontal)
 
     def set_collapsed(self, collapsed: frozenset[str]) -> None:
         """Mirror the canvas folding: collapsed modules show closed, the others open."""
