@@ -90,8 +90,9 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--input",
         dest="input_name",
-        metavar="NAME",
-        help="the variable holding the input in a script",
+        metavar="NAME|EXPR",
+        help="the variable holding the input in a script, or an expression among its names "
+        "where `model` is the model: \"(x, model.init_hidden(1))\"",
     )
     p.add_argument(
         "--output",

@@ -150,13 +150,14 @@ def _load_python(
             exc.cause = fake.tidy_allocator_message(exc.cause)
         raise
     hints = {k: v for k, v in namespace.items() if k.startswith(HINT_PREFIX)}
+    notice = fields.pop("notice", "") or (first.notice(path) if first is not None else "")
     return ModelSpec(
         path=path,
         name=path.stem,
         log=scope.log.getvalue(),
         source_files=scope.source_files,
         hints=hints,
-        notice=first.notice(path) if first is not None else "",
+        notice=notice,
         **fields,
     )
 
@@ -229,12 +230,17 @@ def _from_script(
     name, model = picked
     if first is not None and model is first.model and request.input_name is None:
         return {"model": model, "args": first.args, "kwargs": first.kwargs, "kind": "script"}
-    inputs, problem = discover.find_input(model, namespace, request.input_name, cancel)
-    if inputs is None:
-        if request.input_shape is None:
-            raise discover.needs_input(name, model, problem)
+    inputs, problem = discover.find_input(model, namespace, request.input_name, cancel, call)
+    notice = ""
+    if inputs is None and request.input_shape is not None:
         inputs = (discover.make_input(request.input_shape, request.input_dtype),), {}
-    return {"model": model, "args": inputs[0], "kwargs": inputs[1], "kind": "script"}
+    elif inputs is None and request.input_name is None:
+        inputs, said = discover.guessed_input(model, cancel)
+        notice, problem = (said, problem) if inputs is not None else ("", problem or said)
+    if inputs is None:
+        raise discover.needs_input(name, model, problem)
+    fields = {"model": model, "args": inputs[0], "kwargs": inputs[1], "kind": "script"}
+    return fields | ({"notice": notice} if notice else {})
 
 
 def _leaf_names(namespace: Mapping[str, Any]) -> dict[int, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from graphviewer.cli import main
-from graphviewer.core.errors import ModelLoadError, NeedsInputError
+from graphviewer.core.errors import ModelLoadError
 from graphviewer.core.model_file import load_model_file
 
 NEEDS_ARGS = """
@@ -66,9 +66,9 @@ def test_model_call_expression_is_built_in_the_file_namespace(tmp_path: Path) ->
     assert type(spec.model).__name__ == "Net"
     assert spec.model.shuffle.upscale_factor == 3  # type: ignore[union-attr]
     assert tuple(spec.args[0].shape) == (1, 1, 8, 8)
-    # Without an input the window asks for a shape: the loader says NeedsInputError.
-    with pytest.raises(NeedsInputError, match="--input-shape"):
-        load_model_file(path, model_name="Net(3)")
+    # Without an input, one is shaped from the first layer (conv, 1 channel) and the user told.
+    guessed = load_model_file(path, model_name="Net(3)")
+    assert tuple(guessed.args[0].shape) == (1, 1, 32, 32) and "no input" in guessed.notice
 
 
 def test_model_expression_failures_name_the_cause(tmp_path: Path) -> None:
@@ -86,8 +86,7 @@ def test_model_expression_failures_name_the_cause(tmp_path: Path) -> None:
 
 def test_only_class_without_arguments_is_built(tmp_path: Path) -> None:
     path = write(tmp_path, "model.py", NO_ARGS)
-    with pytest.raises(NeedsInputError, match="found model 'Net'"):
-        load_model_file(path)
+    assert tuple(load_model_file(path).args[0].shape) == (16, 5)  # guessed from fc
     spec = load_model_file(path, input_shape=(3, 5))
     assert type(spec.model).__name__ == "Net" and tuple(spec.args[0].shape) == (3, 5)
     assert type(load_model_file(path, model_name="Net", input_shape=(3, 5)).model).__name__ == "Net"

@@ -260,15 +260,26 @@ def test_load_model_file_model_without_input_needs_shape(tmp_path: Path) -> None
         tmp_path,
         "noinput.py",
         """
+        import torch
         from torch import nn
-        net = nn.Sequential(nn.Linear(20, 8), nn.ReLU())
+
+        class Net(nn.Module):  # wants (batch, 1, 20): the guess from fc, (16, 20), fails
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(20, 8)
+
+            def forward(self, x):
+                return self.fc(x.squeeze(1)) if x.ndim == 3 else torch.flatten(x, 1, 2)
+
+        net = Net()
         """,
     )
     with pytest.raises(NeedsInputError) as info:
         load_model_file(path)
     assert "found model 'net'" in str(info.value)
+    assert "tried a random input of shape (16, 20) from fc" in str(info.value)
     assert "--input-shape 16,20" in str(info.value)
-    spec = load_model_file(path, input_shape=(16, 20))
+    spec = load_model_file(path, input_shape=(16, 1, 20))
     assert tuple(run(spec).shape) == (16, 8)
     ints = load_model_file(path, input_shape=(2, 3), input_dtype="int64")
     assert ints.args[0].dtype == torch.int64

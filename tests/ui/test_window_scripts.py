@@ -35,8 +35,8 @@ class Net(nn.Module):
         super().__init__()
         self.fc = nn.Linear(width, 2)
 
-    def forward(self, x):
-        return self.fc(x)
+    def forward(self, x):  # wants (width, batch): the guess from fc, (16, width), fails
+        return self.fc(x.t())
 """
 
 
@@ -85,14 +85,14 @@ def test_window_model_call_then_input_prompt_opens_the_class(
 
     def get_text(parent, title, label, text="", **kwargs):
         asked.append(text)
-        return "3,5", True
+        return "5,3", True
 
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(get_text))
     with qtbot.waitSignal(window.session.opened, timeout=60_000) as blocker:
         window.open_request(OpenRequest(path.resolve(), model="Net(width=5)"))
     opened = blocker.args[0]
     assert asked == ["16,5"]  # the prompt came, with the shape the loader suggests
-    assert opened.request.model == "Net(width=5)" and opened.request.input_shape == (3, 5)
+    assert opened.request.model == "Net(width=5)" and opened.request.input_shape == (5, 3)
     assert opened.snapshot.modules["fc"].input_shapes == ((3, 5),)
 
 

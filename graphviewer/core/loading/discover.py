@@ -181,12 +181,11 @@ def find_input(
     namespace: Mapping[str, Any],
     input_name: str | None,
     cancel: CancelToken,
+    call: CallUser | None = None,
 ) -> tuple[Inputs | None, str]:
     """Inputs from the namespace that `model` accepts, and the first failure seen otherwise."""
     if input_name is not None:
-        if input_name not in namespace:
-            raise ModelLoadError(f"no variable named '{input_name}' in the script")
-        inputs = as_inputs(namespace[input_name])
+        inputs = as_inputs(input_value(model, namespace, input_name, call))
         problem = try_call(model, inputs)
         if problem:
             raise ModelLoadError(f"the model does not accept '{input_name}': {problem}")
@@ -199,6 +198,22 @@ def find_input(
             return inputs, ""
         first_problem = first_problem or f"tried '{name}': {problem}"
     return None, first_problem
+
+
+def input_value(
+    model: nn.Module, namespace: Mapping[str, Any], text: str, call: CallUser | None = None
+) -> Any:
+    """`--input TEXT`: a variable of the script, or an expression evaluated among its names with
+    `model` bound to the model (`(torch.zeros(16, 1, dtype=torch.long), model.init_hidden(1))`)."""
+    text = text.strip()
+    if text.isidentifier():
+        if text not in namespace:
+            raise ModelLoadError(f"no variable named '{text}' in the script", hint=_known(namespace))
+        return namespace[text]
+    call = call or (lambda _what, fn: fn())
+    names = {"torch": torch, **namespace, "model": model}
+    code = call(f"--input {text!r}", lambda: compile(text, "<--input>", "eval"))
+    return call(f"--input {text!r}", lambda: eval(code, names))
 
 
 def as_inputs(value: Any) -> Inputs:
@@ -288,25 +303,67 @@ def make_input(shape: tuple[int, ...], dtype_name: str) -> torch.Tensor:
     return torch.zeros(shape, dtype=dtype)
 
 
-def suggest_shape(model: nn.Module) -> str:
-    """A guess at `--input-shape` from the model's first layer ("16,20"), else a placeholder.
+def guess_input(model: nn.Module) -> tuple[tuple[int, ...], str, str] | None:
+    """A guess at the model's input from its first layer: (shape, dtype, the layer it came
+    from), e.g. ((1, 3, 32, 32), "float32", "conv1 (Conv2d, 3 input channels)"); None when
+    the first layer says nothing about its input.
 
     Works on TorchScript modules too: they keep the class name as `original_name`.
     """
-    for m in model.modules():
+    for path, m in model.named_modules():
         kind = getattr(m, "original_name", None) or type(m).__name__
+        name = f"{path} ({kind}" if path else f"the model ({kind}"
         if kind == "Linear" and hasattr(m, "in_features"):
-            return f"16,{m.in_features}"
+            where = f"{name}, {_count(m.in_features, 'input feature')})"
+            return (16, m.in_features), "float32", where
         if kind in _CONV_SPATIAL and hasattr(m, "in_channels"):
-            return f"1,{m.in_channels},{_CONV_SPATIAL[kind]}"
+            spatial = _CONV_SPATIAL[kind]
+            where = f"{name}, {_count(m.in_channels, 'input channel')})"
+            return (1, m.in_channels, *spatial), "float32", where
         if kind == "Embedding":
-            return "1,16 --input-dtype int64"
+            return (1, 16), "int64", f"{name}: token ids)"
         if kind in ("LSTM", "GRU", "RNN") and hasattr(m, "input_size"):
-            return f"1,16,{m.input_size}" if m.batch_first else f"16,1,{m.input_size}"
-    return "N,..."
+            shape = (1, 16, m.input_size) if m.batch_first else (16, 1, m.input_size)
+            return shape, "float32", f"{name}, input size {m.input_size})"
+    return None
 
 
-_CONV_SPATIAL = {"Conv1d": "64", "Conv2d": "32,32", "Conv3d": "16,16,16"}
+def suggest_shape(model: nn.Module) -> str:
+    """`--input-shape` to suggest: the guess from the model's first layer ("16,20"), else a
+    placeholder."""
+    guess = guess_input(model)
+    if guess is None:
+        return "N,..."
+    shape, dtype, _ = guess
+    text = ",".join(str(d) for d in shape)
+    return text if dtype == "float32" else f"{text} --input-dtype {dtype}"
+
+
+def guessed_input(model: nn.Module, cancel: CancelToken) -> tuple[Inputs | None, str]:
+    """A random input shaped from the model's first layer, if the model accepts it: (inputs,
+    what to tell the user); else (None, the error the model gave, or "")."""
+    guess = guess_input(model)
+    if guess is None:
+        return None, ""
+    shape, dtype, source = guess
+    cancel.raise_if_cancelled()
+    inputs: Inputs = (make_input(shape, dtype),), {}
+    problem = try_call(model, inputs)
+    shown = ", ".join(str(d) for d in shape)
+    if problem:
+        return None, f"tried a random input of shape ({shown}) from {source}: {problem}"
+    kind = "a random" if dtype == "float32" else f"an all-zero {dtype}"
+    return inputs, (
+        f"the file holds no input: used {kind} tensor of shape ({shown}), guessed from "
+        f"{source}; pass --input-shape to choose another"
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+_CONV_SPATIAL = {"Conv1d": (64,), "Conv2d": (32, 32), "Conv3d": (16, 16, 16)}
 
 
 def needs_input(name: str, model: nn.Module, problem: str = "") -> NeedsInputError:
@@ -314,4 +371,23 @@ def needs_input(name: str, model: nn.Module, problem: str = "") -> NeedsInputErr
     cause = f"found model '{name}' but no input it accepts"
     if problem:
         cause += f" ({problem})"
+    wanted = _required_arguments(model)
+    if len(wanted) > 1:
+        names = ", ".join(wanted)
+        hint = (
+            f"its forward takes {len(wanted)} arguments ({names}): define build_model() and "
+            f"example_input() returning them as a tuple (see README), or pass --model with a "
+            "model and --input with a variable holding them"
+        )
+        return NeedsInputError(cause, hint=hint)
     return NeedsInputError(cause, hint=f"pass --input-shape {suggest_shape(model)}")
+
+
+def _required_arguments(model: nn.Module) -> list[str]:
+    """The names of the arguments `model.forward` cannot do without."""
+    try:
+        params = inspect.signature(model.forward).parameters.values()
+    except (TypeError, ValueError):  # TorchScript and builtins may hide their signature
+        return []
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in params if p.kind in positional and p.default is p.empty]
