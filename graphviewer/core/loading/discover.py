@@ -208,7 +208,9 @@ def input_value(
     text = text.strip()
     if text.isidentifier():
         if text not in namespace:
-            raise ModelLoadError(f"no variable named '{text}' in the script", hint=_known(namespace))
+            raise ModelLoadError(
+                f"no variable named '{text}' in the script", hint=_known(namespace)
+            )
         return namespace[text]
     call = call or (lambda _what, fn: fn())
     names = {"torch": torch, **namespace, "model": model}
