@@ -92,7 +92,7 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         dest="input_name",
         metavar="NAME|EXPR",
         help="the variable holding the input in a script, or an expression among its names "
-        "where `model` is the model: \"(x, model.init_hidden(1))\"",
+        'where `model` is the model: "(x, model.init_hidden(1))"',
     )
     p.add_argument(
         "--output",

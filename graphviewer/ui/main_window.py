@@ -37,6 +37,7 @@ from graphviewer.ui.icons import icon
 from graphviewer.ui.inspector import Inspector
 from graphviewer.ui.jobs import OpenedGraph, OpenRequest
 from graphviewer.ui.message_bar import MessageBar, failure_html
+from graphviewer.ui.notice_actions import notice_actions
 from graphviewer.ui.panels.details import DetailsPanel
 from graphviewer.ui.panels.legend import Legend
 from graphviewer.ui.panels.module_tree import ModuleTree
@@ -216,9 +217,8 @@ class MainWindow(QMainWindow):
         self.mode_box.setCurrentText(snap.mode)
         self.mode_box.blockSignals(False)
         self.setWindowTitle(f"{request.title} — {snap.mode} — graphviewer")
-        if snap.notice:  # the script was stopped at its first forward: say so, and how not to
-            run = replace(request, run_script=True, spec=None)
-            actions = (("Run it to its end", lambda: self.session.open(run)),)
+        if snap.notice:  # the loader's word: a stopped script, a guessed input
+            actions = notice_actions(snap.notice, request, self.session.open, self._ask_shape)
             self.message_bar.show_message("info", html.escape(snap.notice), actions)
         elif self.message_bar.kind:
             self.message_bar.clear()
@@ -277,6 +277,9 @@ class MainWindow(QMainWindow):
         self._asking(f"{request.path.name}: asking whether to trust it")
         if dialogs.ask_trust(self, request.path):  # the same request: depth, folding, shape kept
             self.session.open(replace(request, trust=True))
+
+    def _ask_shape(self, request: OpenRequest, suggestion: str) -> None:
+        self._on_session_needs_input(request, suggestion)
 
     def _on_session_needs_input(self, request: OpenRequest, suggestion: str) -> None:
         assert request.path is not None

@@ -124,3 +124,44 @@ def test_window_command_line_takes_model_and_run_script(monkeypatch: pytest.Monk
     assert main(["model.py", "--model", "Net(upscale_factor=3)", "--run-script"]) == 0
     assert seen["path"] == "model.py" and seen["model"] == "Net(upscale_factor=3)"
     assert seen["run_script"] is True
+
+
+GUESSABLE = """
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+
+def test_window_says_the_input_was_guessed_and_lets_the_user_choose(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog, QPushButton
+
+    path = tmp_path / "net.py"
+    path.write_text(textwrap.dedent(GUESSABLE))
+    with qtbot.waitSignal(window.session.opened, timeout=60_000) as blocker:
+        window.open_path(path)
+    assert blocker.args[0].snapshot.modules["fc"].input_shapes == ((16, 6),)
+    assert window.message_bar.kind == "info"
+    assert "holds no input" in window.message_bar.text()
+    buttons = {b.text(): b for b in window.message_bar.findChildren(QPushButton) if b.isVisible()}
+    assert "Run it to its end" not in buttons  # that is for a stopped training script
+    asked: list[str] = []
+
+    def get_text(parent, title, label, text="", **kwargs):
+        asked.append(text)
+        return "3,6", True
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(get_text))
+    with qtbot.waitSignal(window.session.opened, timeout=60_000) as blocker:
+        qtbot.mouseClick(buttons["Choose input shape…"], Qt.MouseButton.LeftButton)
+    assert asked == ["16,6"]  # offered the shape it guessed
+    assert blocker.args[0].snapshot.modules["fc"].input_shapes == ((3, 6),)
+    assert not blocker.args[0].snapshot.notice

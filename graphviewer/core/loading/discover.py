@@ -305,6 +305,9 @@ def make_input(shape: tuple[int, ...], dtype_name: str) -> torch.Tensor:
     return torch.zeros(shape, dtype=dtype)
 
 
+GUESSED_INPUT = "the file holds no input"  # begins the notice of a guessed input
+
+
 def guess_input(model: nn.Module) -> tuple[tuple[int, ...], str, str] | None:
     """A guess at the model's input from its first layer: (shape, dtype, the layer it came
     from), e.g. ((1, 3, 32, 32), "float32", "conv1 (Conv2d, 3 input channels)"); None when
@@ -356,7 +359,7 @@ def guessed_input(model: nn.Module, cancel: CancelToken) -> tuple[Inputs | None,
         return None, f"tried a random input of shape ({shown}) from {source}: {problem}"
     kind = "a random" if dtype == "float32" else f"an all-zero {dtype}"
     return inputs, (
-        f"the file holds no input: used {kind} tensor of shape ({shown}), guessed from "
+        f"{GUESSED_INPUT}: used {kind} tensor of shape ({shown}), guessed from "
         f"{source}; pass --input-shape to choose another"
     )
 

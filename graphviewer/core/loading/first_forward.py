@@ -26,6 +26,9 @@ from torch.nn.modules import module as module_module
 _MODULE_PY = module_module.__file__
 
 
+RUN_SCRIPT_HINT = "pass --run-script to run it to its end"  # ends the stop's notice
+
+
 @dataclass(frozen=True)
 class FirstForward:
     """The script's first call of a model: the instance, its arguments, where and how it ran."""
@@ -45,7 +48,7 @@ class FirstForward:
         text = f"stopped the script at its first forward of {type(self.model).__name__} ({where})"
         if not self.grad_enabled:
             text += ", which it ran under no_grad"
-        return text + "; pass --run-script to run it to its end"
+        return f"{text}; {RUN_SCRIPT_HINT}"
 
 
 class _StopScript(BaseException):

@@ -85,13 +85,13 @@ class ModuleTree(QWidget):
         self._widen_dock()
 
     def _widen_dock(self) -> None:
-        """Widen the dock holding the tree until every column shows whole, up to 45 % of the
+        """Widen the dock holding the tree until every column shows whole, up to 35 % of the
         window; never narrower than the user made it."""
         dock = self.parentWidget()
         window = dock.parentWidget() if isinstance(dock, QDockWidget) else None
         if not isinstance(window, QMainWindow) or dock.isFloating():
             return
-        want = min(self.width_for_columns(), int(window.width() * 0.45))
+        want = min(self.width_for_columns(), int(window.width() * 0.35))
         if want > dock.width():
             window.resizeDocks([dock], [want], Qt.Orientation.Horizontal)
 
