@@ -53,7 +53,7 @@ class Inspector(QObject):
         """A new graph or layout: keep what is selected when only the folding changed."""
         same = keep and snapshot is self.snapshot
         self.snapshot, self.layout = snapshot, layout
-        if not same:
+        if not same and self.tree.modules is not snapshot.modules:  # the window may have filled it
             self.tree.set_modules(snapshot.modules, layout.collapsed)
         self.tree.set_collapsed(layout.collapsed)
         if same:

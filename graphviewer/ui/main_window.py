@@ -32,6 +32,7 @@ from graphviewer.render.theme import theme_named
 from graphviewer.ui import dialogs
 from graphviewer.ui.actions import build_actions, build_menus, build_toolbar, shortcut_rows
 from graphviewer.ui.canvas import GraphCanvas
+from graphviewer.ui.dock_presence import DockPresence, settle_layout
 from graphviewer.ui.graph_items import drawn_item, module_key, module_of_item, toggle_fold
 from graphviewer.ui.icons import icon
 from graphviewer.ui.inspector import Inspector
@@ -82,6 +83,8 @@ class MainWindow(QMainWindow):
         self._refresh_recent()
         self._update_enabled()
         self._restore_window()
+        self.dock_presence = DockPresence(self)
+        self.dock_presence.hide_for_start()  # back with the first graph
 
     # -- building ------------------------------------------------------------------------------
     def _build_central(self) -> None:
@@ -201,8 +204,11 @@ class MainWindow(QMainWindow):
     def _on_session_opened(self, opened: OpenedGraph) -> None:
         snap, request = opened.snapshot, opened.request
         self.stack.setCurrentWidget(self.canvas)
+        self.dock_presence.show_docks()
         same_model = request.path is not None and request.path == self._shown_path
         self._shown_path = request.path  # a mode switch or reload keeps the view where it is
+        self.module_tree.set_modules(snap.modules, opened.layout.collapsed)  # may widen its dock
+        settle_layout(self)
         self.canvas.set_graph(snap, opened.layout, keep_view=same_model)
         if not self.search_bar.field.hasFocus():  # arrows, pages, Home/End move the graph
             self.canvas.setFocus()
@@ -466,6 +472,7 @@ class MainWindow(QMainWindow):
             self.open_path(files[0])
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.dock_presence.show_docks()  # save the user's docks, not the start page's none
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.session.cancel()
         super().closeEvent(event)

@@ -41,6 +41,7 @@ class ModuleTree(QWidget):
         for column in range(3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self._items: dict[str, QTreeWidgetItem] = {}
+        self.modules: Mapping[str, ModuleInfo] | None = None  # what the tree shows
         self._tree.itemSelectionChanged.connect(self._on_tree_selection_changed)
         self._tree.itemDoubleClicked.connect(self._on_tree_double_clicked)
         layout = QVBoxLayout(self)
@@ -59,6 +60,7 @@ class ModuleTree(QWidget):
 
     def set_modules(self, modules: Mapping[str, ModuleInfo], collapsed: frozenset[str]) -> None:
         """Fill the tree from a snapshot's modules (in registration pre-order)."""
+        self.modules = modules
         self._tree.blockSignals(True)
         self._tree.clear()
         self._items.clear()
