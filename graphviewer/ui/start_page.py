@@ -73,6 +73,9 @@ class StartPage(QWidget):
 
     def _list(self) -> QListWidget:
         widget = QListWidget(self)
+        # A long line ends in "…" (its tooltip holds it whole) instead of a sideways scroll.
+        widget.setTextElideMode(Qt.TextElideMode.ElideRight)
+        widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         widget.itemActivated.connect(self._on_list_item_activated)
         widget.itemClicked.connect(self._on_list_item_activated)
         return widget

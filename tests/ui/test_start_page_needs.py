@@ -34,3 +34,22 @@ def test_start_page_marks_samples_that_need_a_missing_package(
         action.text() == "gpt2.py (needs a package)"
         and "graphviewer[transformers]" in action.toolTip()
     )
+
+
+def test_long_sample_lines_end_in_an_ellipsis_not_a_sideways_scroll(qtbot: QtBot) -> None:
+    create_app()
+    page = StartPage()
+    qtbot.addWidget(page)
+    page.resize(700, 500)
+    page.show()
+    qtbot.waitExposed(page)
+    samples = page.samples
+    longest = max(
+        samples.fontMetrics().horizontalAdvance(samples.item(i).text())
+        for i in range(samples.count())
+    )
+    assert longest > samples.viewport().width()  # the lines are longer than the list is wide
+    assert not samples.horizontalScrollBar().isVisible()
+    first = samples.item(0)
+    description = first.text().split(" — ", 1)[1]
+    assert description in first.toolTip()  # the whole line is one hover away
