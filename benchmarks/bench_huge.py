@@ -26,33 +26,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LLAMA = ROOT / "samples" / "llama_7b_meta.py"
-GPT2_XL = '''
-"""GPT-2 with the gpt2-xl shape and real (random) weights."""
-import os
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+GPT2_XL = f'''
+"""GPT-2 with the gpt2-xl shape and real (random) weights: the GPT-2 sample, larger."""
+import sys
 import torch
-from torch import nn
-from transformers import GPT2Config, GPT2LMHeadModel
+sys.path.insert(0, {str(ROOT / "samples")!r})
+from gpt2 import GPT2, example_input  # noqa: E402
 
 
-class GPT2XL(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        config = GPT2Config(n_layer=48, n_embd=1600, n_head=25, vocab_size=50257)
-        config._attn_implementation = "eager"
-        self.gpt2 = GPT2LMHeadModel(config)
-
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        return self.gpt2(input_ids=input_ids, use_cache=False).logits
-
-
-def build_model() -> nn.Module:
+def build_model() -> torch.nn.Module:
     torch.manual_seed(0)
-    return GPT2XL()
-
-
-def example_input() -> torch.Tensor:
-    return torch.randint(0, 50257, (1, 32), generator=torch.Generator().manual_seed(0))
+    return GPT2(n_layer=48, n_embd=1600, n_head=25)
 '''
 
 

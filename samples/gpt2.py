@@ -18,13 +18,14 @@ SEQ_LEN = 32
 
 
 class GPT2(nn.Module):
-    """`GPT2LMHeadModel` returning only the logits (a tensor, not a ModelOutput)."""
+    """`GPT2LMHeadModel` returning only the logits (a tensor, not a ModelOutput). The sizes
+    default to GPT-2 small; `GPT2(n_layer=48, n_embd=1600, n_head=25)` is the gpt2-xl shape."""
 
-    def __init__(self) -> None:
+    def __init__(self, n_layer: int = 12, n_embd: int = 768, n_head: int = 12) -> None:
         super().__init__()
         from transformers import GPT2Config, GPT2LMHeadModel
 
-        config = GPT2Config(n_layer=12, n_embd=768, n_head=12, vocab_size=50257)
+        config = GPT2Config(n_layer=n_layer, n_embd=n_embd, n_head=n_head, vocab_size=50257)
         config._attn_implementation = "eager"
         self.gpt2 = GPT2LMHeadModel(config)
 
