@@ -10,15 +10,23 @@ import argparse
 import contextlib
 import json
 import os
-import signal
 import sys
 import threading
 import traceback
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any
 
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
+from graphviewer.cli_process import (
+    EXIT_INTERRUPTED,
+    EXIT_USER_ERROR,
+    exit_flushed,
+    exit_now_if_threads_remain,
+    sigint_ends_process,
+    sigint_raises,
+    write_stdout,
+)
+from graphviewer.cli_samples import run_samples
+
 DEFAULT_TIMEOUT_S = 600.0
 
 
@@ -271,35 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("graphviewer: interrupted", file=sys.stderr)
         if argv is None:
-            _exit_flushed(EXIT_INTERRUPTED)
+            exit_flushed(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
-
-
-def _exit_on_sigint(signum: int, frame: object) -> None:
-    print("graphviewer: interrupted", file=sys.stderr)
-    _exit_flushed(EXIT_INTERRUPTED)
-
-
-_sigint_installed = False
-
-
-def _sigint_ends_process() -> None:
-    """Until the forward starts, Ctrl-C ends the process at once: a KeyboardInterrupt raised
-    while torch or the user's file imports can be swallowed by a bare `except:` in there and
-    leave torch half-initialised (the forward then fails with a RecursionError)."""
-    global _sigint_installed
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, _exit_on_sigint)
-        _sigint_installed = True
-
-
-def _sigint_raises() -> None:
-    """From the forward on, Ctrl-C raises KeyboardInterrupt again: the job is cancelled and
-    an export's temporary file is removed before the process ends."""
-    global _sigint_installed
-    if _sigint_installed:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        _sigint_installed = False
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -315,7 +296,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if _wants_window(argv):
         return _window(argv)
     if owns_process:
-        _sigint_ends_process()
+        sigint_ends_process()
     args = build_parser().parse_args(argv)
     if args.command is None:
         build_parser().print_help()
@@ -330,8 +311,8 @@ def _main(argv: Sequence[str] | None) -> int:
         # Interpreter shutdown right after an interrupted forward inside torch aborts
         # ("terminate called without an active exception", status 134): nothing is left to
         # clean up in a one-shot process, so it ends here with its own status.
-        _exit_flushed(status)
-    return _exit_now_if_threads_remain(status, before)
+        exit_flushed(status)
+    return exit_now_if_threads_remain(status, before)
 
 
 def _command(args: argparse.Namespace) -> int:
@@ -342,7 +323,7 @@ def _command(args: argparse.Namespace) -> int:
     try:
         with args.progress:
             if args.command == "samples":
-                return _samples(args)
+                return run_samples(args)
             if args.command == "inspect":
                 return _inspect(args)
             if args.command == "export":
@@ -399,7 +380,7 @@ def load_and_capture(args: argparse.Namespace) -> Any:
     from graphviewer.core.jobs import CancelToken
 
     cancel = CancelToken()  # Ctrl-C sets it: the forward stops at its next module or op
-    _sigint_raises()
+    sigint_raises()
     job = capture_graph(spec, args.mode, cancel=cancel, report=progress)
     return run_watched(job, timeout=args.timeout or None, cancel=cancel, on_progress=progress)
 
@@ -483,95 +464,13 @@ def _export(args: argparse.Namespace) -> int:
             )
         args.progress.close()
         if to_stdout:
-            _write_stdout(stdout, Path(target).read_bytes())
+            write_stdout(stdout, Path(target).read_bytes())
     done = f"({result.width}×{result.height} px, {result.seconds:.2f} s)"
     if to_stdout:
         print(f"graphviewer: wrote {fmt.upper()} to standard output {done}", file=sys.stderr)
     else:
         print(f"wrote {result.path} {done}")
     return 0
-
-
-def _samples(args: argparse.Namespace) -> int:
-    """`graphviewer samples [--copy NAME [--to FOLDER]]`: list them, or copy one (never over a
-    file of the user's)."""
-    import shutil
-    from pathlib import Path
-
-    from graphviewer.core.resources import sample_files, samples_dir
-
-    found = sample_files()
-    if not found:
-        print(f"graphviewer: error: no samples found (looked in {samples_dir()})", file=sys.stderr)
-        return EXIT_USER_ERROR
-    if args.copy is None:
-        print(f"samples in {samples_dir()}:")
-        width = max(len(s.path.name) for s in found)
-        for sample in found:
-            needs = f"  [needs {sample.install_hint}]" if sample.install_hint else ""
-            print(f"  {sample.path.name:<{width}}  {sample.summary}{needs}")
-        print("open one: graphviewer SAMPLE_PATH; copy one: graphviewer samples --copy NAME")
-        return 0
-    name = args.copy if args.copy.endswith(".py") else f"{args.copy}.py"
-    sample = next((s for s in found if s.path.name == name), None)
-    if sample is None:
-        names = ", ".join(s.path.name for s in found)
-        print(f"graphviewer: error: no sample {name!r} (samples: {names})", file=sys.stderr)
-        return EXIT_USER_ERROR
-    folder = Path(args.to)
-    target = folder / name
-    if target.exists():
-        print(f"graphviewer: error: {target} exists: not overwritten", file=sys.stderr)
-        return EXIT_USER_ERROR
-    if not folder.is_dir():
-        print(f"graphviewer: error: {folder} is not a folder", file=sys.stderr)
-        return EXIT_USER_ERROR
-    shutil.copyfile(sample.path, target)
-    print(f"copied {name} to {target}; open it with: graphviewer {target}")
-    if sample.install_hint:
-        print(f"it needs {', '.join(sample.missing)}: {sample.install_hint}")
-    return 0
-
-
-def _write_stdout(stdout: Any, data: bytes) -> None:
-    """Bytes to standard output: its binary buffer, or as text where it has none (a test's)."""
-    buffer = getattr(stdout, "buffer", None)
-    if buffer is not None:
-        stdout.flush()
-        buffer.write(data)
-        buffer.flush()
-    else:
-        stdout.write(data.decode("utf-8", errors="replace"))
-        stdout.flush()
-
-
-def _exit_now_if_threads_remain(status: int, before: set[threading.Thread]) -> int:
-    """Exit at once, output flushed, when threads the command started are still running.
-
-    Python would wait for a non-daemon thread the model started (for ever, or 22 s) and abort
-    on a daemon one still inside torch at shutdown (SIGABRT, "terminate called without an
-    active exception"); a forward stuck in native code after Ctrl-C would do the same."""
-    stray = [t for t in threading.enumerate() if t.is_alive() and t not in before]
-    if not stray:
-        return status
-    ours = [t for t in stray if t.name.startswith("graphviewer-")]
-    if ours:
-        print("graphviewer: the forward is still running; exiting without it", file=sys.stderr)
-    if len(stray) > len(ours):
-        names = ", ".join(sorted({t.name for t in stray if t not in ours}))
-        print(
-            f"graphviewer: note: the model left {len(stray) - len(ours)} thread(s) running "
-            f"({names}); exiting without waiting for them",
-            file=sys.stderr,
-        )
-    _exit_flushed(status)
-
-
-def _exit_flushed(status: int) -> NoReturn:
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    os._exit(status)
 
 
 def _layout_json(snapshot: Any, args: argparse.Namespace) -> dict[str, Any]:
