@@ -103,11 +103,13 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         'where `model` is the model: "(x, model.init_hidden(1))"',
     )
     p.add_argument(
-        "--output",
+        "--tensor",
         dest="output_name",
         metavar="NAME",
-        help="the tensor whose graph to show in a plain autograd script",
+        help="the tensor whose graph to show in a plain autograd script (`loss`)",
     )
+    # The old spelling, kept working but unlisted: it read too much like -o/--output-file.
+    p.add_argument("--output", dest="output_name", help=argparse.SUPPRESS)
     _add_device_option(p)
     p.add_argument(
         "--timeout",

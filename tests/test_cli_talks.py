@@ -146,3 +146,22 @@ def test_cli_samples_copy_never_overwrites(
     assert copied.read_text() == "# mine now\n"
     assert main(["samples", "--copy", "nope", "--to", str(tmp_path)]) == 2
     assert "no sample 'nope.py' (samples: autograd_scalar.py" in capsys.readouterr().err
+
+
+def test_cli_the_tensor_option_is_not_confused_with_the_output_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "two.py"
+    script.write_text(
+        "import torch\nx = torch.ones(3, requires_grad=True)\n"
+        "a = (x * 2).sum()\nb = (x.exp() * x).sum()\n"
+    )
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    out = capsys.readouterr().out
+    assert "--tensor NAME" in out and "--output NAME" not in out  # one "output": -o
+    assert main(["inspect", str(script), "--tensor", "a"]) == 0
+    a = capsys.readouterr().out
+    assert main(["inspect", str(script), "--output", "b"]) == 0  # the old spelling still works
+    b = capsys.readouterr().out
+    assert "3 nodes" in a and "exp ×1" in b and "exp" not in a
