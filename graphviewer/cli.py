@@ -529,6 +529,11 @@ def _window(argv: list[str]) -> int:
     _add_script_options(parser)
     _add_device_option(parser)
     _add_depth_options(parser)
+    parser.add_argument(
+        "--lesson",
+        metavar="N|FILE",
+        help="start a lesson: its number in Help ▸ Lessons, or a lesson file (.md)",
+    )
     args = parser.parse_args(argv)
     problem = _no_display()
     if problem:
@@ -546,6 +551,7 @@ def _window(argv: list[str]) -> int:
         depth=args.depth,
         expand_all=args.expand == "all",
         device=args.device,
+        lesson=args.lesson,
     )
 
 

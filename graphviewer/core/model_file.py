@@ -172,12 +172,12 @@ def _from_convention(
     if not isinstance(model, nn.Module):
         raise ModelLoadError(f"build_model() returned a {type(model).__name__}, not an nn.Module")
     cancel.raise_if_cancelled()
-    if callable(namespace.get("example_input")):
+    if request.input_shape is not None:  # the user's choice comes before the file's
+        args, kwargs = (discover.make_input(request.input_shape, request.input_dtype),), {}
+    elif callable(namespace.get("example_input")):
         args, kwargs = discover.as_inputs(
             call_user(scope, "example_input()", namespace["example_input"])
         )
-    elif request.input_shape is not None:
-        args, kwargs = (discover.make_input(request.input_shape, request.input_dtype),), {}
     else:
         raise NeedsInputError(
             "build_model() is defined but example_input() is not",

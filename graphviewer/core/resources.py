@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKOUT_DIRS = {"icons": ROOT / "resources" / "icons", "samples": ROOT / "samples"}
+CHECKOUT_DIRS = {
+    "icons": ROOT / "resources" / "icons",
+    "lessons": ROOT / "resources" / "lessons",
+    "samples": ROOT / "samples",
+}
 # Packages a sample may import that graphviewer itself does not need, and the extra that adds
 # each (`pip install "graphviewer[transformers]"`).
 OPTIONAL_PACKAGES = {"transformers": "transformers"}

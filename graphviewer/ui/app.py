@@ -97,9 +97,10 @@ def run_window(
     depth: int | None = None,
     expand_all: bool = False,
     device: str | None = None,
+    lesson: str | None = None,
 ) -> int:
-    """Open the window (on `path` if given), run until it closes, then end the process with
-    the exit status (`exit_program`)."""
+    """Open the window (on `path` if given; with `lesson`, a lesson's number or file, started),
+    run until it closes, then end the process with the exit status (`exit_program`)."""
     from graphviewer.core.log_file import setup_logging
     from graphviewer.ui.jobs import OpenRequest
 
@@ -120,6 +121,8 @@ def run_window(
             device=device,
         )
         window.open_request(request)
+    if lesson:
+        window.lessons.start_named(lesson)
     exit_program(window, int(app.exec()))
 
 

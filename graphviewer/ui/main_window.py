@@ -37,6 +37,7 @@ from graphviewer.ui.graph_items import drawn_item, module_key, module_of_item, t
 from graphviewer.ui.icons import icon
 from graphviewer.ui.inspector import Inspector
 from graphviewer.ui.jobs import OpenedGraph, OpenRequest
+from graphviewer.ui.lessons_controller import LessonsController
 from graphviewer.ui.message_bar import MessageBar, failure_html
 from graphviewer.ui.notice_actions import notice_actions
 from graphviewer.ui.panels.details import DetailsPanel
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self._restore_window()
         self.dock_presence = DockPresence(self)
         self.dock_presence.hide_for_start()  # back with the first graph
+        self.lessons = LessonsController(self)  # Help ▸ Lessons, File ▸ Open Lesson…
 
     # -- building ------------------------------------------------------------------------------
     def _build_central(self) -> None:

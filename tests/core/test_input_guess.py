@@ -125,3 +125,18 @@ def test_a_given_input_shape_is_used_as_it_is(tmp_path: Path) -> None:
     )
     spec = load_model_file(path, input_shape=(7, 3))
     assert tuple(spec.args[0].shape) == (7, 3) and spec.notice == ""
+
+
+def test_input_shape_comes_before_the_files_example_input(tmp_path: Path) -> None:
+    path = _script(
+        tmp_path,
+        """
+        def build_model():
+            return nn.Linear(3, 2)
+
+        def example_input():
+            return torch.ones(4, 3)
+        """,
+    )
+    assert tuple(load_model_file(path).args[0].shape) == (4, 3)
+    assert tuple(load_model_file(path, input_shape=(9, 3)).args[0].shape) == (9, 3)
