@@ -54,6 +54,8 @@ def test_packaging_wheel_holds_what_the_app_reads(wheel: zipfile.ZipFile) -> Non
     assert f"{DATA}icons/hicolor/scalable/apps/graphviewer.svg" in names
     for icon in (ROOT / "resources" / "icons").glob("*.svg"):
         assert f"{DATA}graphviewer/icons/{icon.name}" in names, icon.name
+    for lesson in (ROOT / "resources" / "lessons").glob("*.md"):  # Help ▸ Lessons
+        assert f"{DATA}graphviewer/lessons/{lesson.name}" in names, lesson.name
     for sample in (ROOT / "samples").glob("*.py"):
         assert f"{DATA}graphviewer/samples/{sample.name}" in names, sample.name
     assert "graphviewer/py.typed" in names

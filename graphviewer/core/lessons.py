@@ -249,7 +249,7 @@ def _commands(
         if not text or text.startswith("#"):
             continue
         try:
-            words = shlex.split(text)
+            words = shlex.split(text, comments=True)
         except ValueError as exc:
             raise fail(number, f"cannot read `{text}`: {exc}") from None
         verb, args = words[0], tuple(words[1:])
