@@ -8,18 +8,8 @@ from collections.abc import Iterable
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from graphviewer.core.categories import CATEGORY_LABELS, op_category
-from graphviewer.core.report import format_shapes
+from graphviewer.core.report import format_bytes, format_shapes
 from graphviewer.core.types import GraphNode, GraphSnapshot, ModuleInfo
-
-
-def format_bytes(n: int) -> str:
-    """`1536` → `1.5 KB`: memory as a person reads it."""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def _shape(shape: tuple[int, ...] | None) -> str:
