@@ -110,10 +110,19 @@ class DetailsPanel(QWidget):
         self.clear()
 
     def clear(self) -> None:
+        self._html = ""
         self._view.setHtml("<p style='color:gray'>Click a node, a module or an edge.</p>")
 
     def show_html(self, fragment: str) -> None:
+        self._html = fragment
         self._view.setHtml(fragment)
+
+    def add_section(self, title: str, body_html: str) -> None:
+        """Add a titled section under what is shown (another panel's word on the selection)."""
+        self.show_html(
+            f"{self._html}<h3 style='margin-bottom:4px'>{html.escape(title)}</h3>"
+            f"<p style='white-space:pre-wrap'>{body_html}</p>"
+        )
 
     def text(self) -> str:
         """What the panel shows, as plain text (for tests and copying)."""
