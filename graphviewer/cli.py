@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
+from graphviewer.cli_compare import add_compare_option, run_compare
 from graphviewer.cli_process import (
     EXIT_INTERRUPTED,
     EXIT_USER_ERROR,
@@ -217,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     inspect.add_argument("--layout", action="store_true", help="add the graph's layout to the JSON")
     _add_depth_options(inspect)
+    add_compare_option(inspect)
     _add_export_parser(sub)
     samples = sub.add_parser(
         "samples",
@@ -268,6 +270,7 @@ def _add_export_parser(sub: Any) -> None:
     export.add_argument("--title", help="title text (default: model name and mode)")
     export.add_argument("--no-title", action="store_true", help="leave the title out")
     export.add_argument("--no-legend", action="store_true", help="leave the legend out")
+    add_compare_option(export)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -326,6 +329,8 @@ def _command(args: argparse.Namespace) -> int:
         with args.progress:
             if args.command == "samples":
                 return run_samples(args)
+            if getattr(args, "compare", None):
+                return run_compare(args)
             if args.command == "inspect":
                 return _inspect(args)
             if args.command == "export":
@@ -357,9 +362,20 @@ def _command(args: argparse.Namespace) -> int:
 def load_and_capture(args: argparse.Namespace) -> Any:
     """Open `args.file` and capture one forward pass in `args.mode` (shared by the commands)."""
     from graphviewer.core.capture import capture_graph
+    from graphviewer.core.jobs import CancelToken
+    from graphviewer.core.watchdog import run_watched
+
+    spec = load_spec(args)
+    cancel = CancelToken()  # Ctrl-C sets it: the forward stops at its next module or op
+    sigint_raises()
+    job = capture_graph(spec, args.mode, cancel=cancel, report=args.progress)
+    return run_watched(job, timeout=args.timeout or None, cancel=cancel, on_progress=args.progress)
+
+
+def load_spec(args: argparse.Namespace) -> Any:
+    """Open `args.file` into a `ModelSpec` (no forward run yet)."""
     from graphviewer.core.gc_pause import settle_loaded
     from graphviewer.core.model_file import load_model_file
-    from graphviewer.core.watchdog import run_watched
 
     progress = args.progress
     progress.stage(f"loading {os.path.basename(args.file)}")
@@ -379,12 +395,7 @@ def load_and_capture(args: argparse.Namespace) -> Any:
     if spec.notice and (args.command != "inspect" or args.json):  # the report says it itself
         print(f"graphviewer: {spec.notice}", file=sys.stderr)
     settle_loaded(collect=False)  # a one-shot process: no full collection sweeps the model
-    from graphviewer.core.jobs import CancelToken
-
-    cancel = CancelToken()  # Ctrl-C sets it: the forward stops at its next module or op
-    sigint_raises()
-    job = capture_graph(spec, args.mode, cancel=cancel, report=progress)
-    return run_watched(job, timeout=args.timeout or None, cancel=cancel, on_progress=progress)
+    return spec
 
 
 def _script_progress(progress: Any) -> None:

@@ -17,6 +17,16 @@ def format_shapes(shapes: tuple[tuple[int, ...], ...]) -> str:
     )
 
 
+def format_bytes(n: int) -> str:
+    """`1536` → `1.5 KB`: memory as a person reads it."""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
 def module_line(info: ModuleInfo) -> str:
     """`layer1: (16, 20) → (16, 64)`, as a forward-hook trace prints it."""
     return f"{info.name}: {format_shapes(info.input_shapes)} → {format_shapes(info.output_shapes)}"

@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from graphviewer.core.types import GraphSnapshot, Layout
 from graphviewer.render.export import BACKGROUNDS, ExportError, ExportOptions, ExportResult
+from graphviewer.render.state import ViewState
 
 _app: object = None  # the QGuiApplication this module created, kept alive
 
@@ -91,8 +93,10 @@ def export_snapshot(
     title: str | None = None,
     legend: bool = True,
     show_title: bool = True,
+    marks: Callable[[Layout], ViewState] | None = None,
 ) -> ExportResult:
-    """Lay out `snapshot` and write it to `path` (.png, .svg or .pdf, or as `fmt`)."""
+    """Lay out `snapshot` and write it to `path` (.png, .svg or .pdf, or as `fmt`); `marks`
+    gives what to draw over the laid-out graph (badges, dimming), as the window shows it."""
     from graphviewer.render.export import export_graph, format_of
     from graphviewer.render.scene import GraphScene
     from graphviewer.render.theme import theme_named
@@ -115,5 +119,6 @@ def export_snapshot(
         include_legend=legend,
         include_title=show_title,
         title=title,
+        state=marks(layout) if marks is not None else ViewState(),
     )
     return export_graph(scene, path, fmt=fmt, options=options)

@@ -74,33 +74,11 @@ def open_model(
 ) -> Job[OpenedGraph]:
     """Load the file (unless the request holds a live spec), capture one pass, lay it out."""
     from graphviewer.core.capture import capture_graph
-    from graphviewer.core.gc_pause import settle_loaded
-    from graphviewer.core.model_file import load_model_file
 
     log.info("opening %s (%s)", request.path or request.title, request.mode)
     measure = make_measure() if make_measure is not None else None
     timings: dict[str, float] = {}
-    spec = request.spec
-    if spec is None:
-        assert request.path is not None
-        yield Progress("loading")
-        start = time.perf_counter()
-        spec = load_model_file(
-            request.path,
-            trust=request.trust,
-            input_shape=request.input_shape,
-            model_name=request.model,
-            run_script=request.run_script,
-            cancel=cancel,
-            stdout=io.StringIO(),  # the script's prints land in spec.log, not on a terminal
-            report=report,
-            device=request.device,
-        )
-        # The previous model's cycles are collected, the new one kept out of full sweeps:
-        # a sweep of a big model's objects would stall a frame for 200+ ms at random.
-        settle_loaded(collect=True)
-        timings["load"] = time.perf_counter() - start
-    cancel.raise_if_cancelled()
+    spec = yield from load_spec(request, cancel, report, timings)
     error: CaptureError | None = None
     collapsed = request.collapsed
     try:
@@ -123,6 +101,40 @@ def open_model(
         ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()),
     )
     return OpenedGraph(request, snapshot, layout, timings, error)
+
+
+def load_spec(
+    request: OpenRequest,
+    cancel: CancelToken,
+    report: Callable[[Progress], None],
+    timings: dict[str, float],
+) -> Job[ModelSpec]:
+    """The request's model: its live spec, or its file loaded (`timings["load"]` set)."""
+    from graphviewer.core.gc_pause import settle_loaded
+    from graphviewer.core.model_file import load_model_file
+
+    spec = request.spec
+    if spec is None:
+        assert request.path is not None
+        yield Progress("loading")
+        start = time.perf_counter()
+        spec = load_model_file(
+            request.path,
+            trust=request.trust,
+            input_shape=request.input_shape,
+            model_name=request.model,
+            run_script=request.run_script,
+            cancel=cancel,
+            stdout=io.StringIO(),  # the script's prints land in spec.log, not on a terminal
+            report=report,
+            device=request.device,
+        )
+        # The previous model's cycles are collected, the new one kept out of full sweeps:
+        # a sweep of a big model's objects would stall a frame for 200+ ms at random.
+        settle_loaded(collect=True)
+        timings["load"] = time.perf_counter() - start
+    cancel.raise_if_cancelled()
+    return spec
 
 
 def _unfold_failure(

@@ -39,6 +39,7 @@ from graphviewer.ui.inspector import Inspector
 from graphviewer.ui.jobs import OpenedGraph, OpenRequest
 from graphviewer.ui.lessons_controller import LessonsController
 from graphviewer.ui.message_bar import MessageBar, failure_html
+from graphviewer.ui.modes_controller import install_modes
 from graphviewer.ui.notice_actions import notice_actions
 from graphviewer.ui.panels.details import DetailsPanel
 from graphviewer.ui.panels.legend import Legend
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self.watcher = QFileSystemWatcher(self)
         self._shown_path: Path | None = None
         self._connect()
+        self.modes = install_modes(self)  # View ▸ Compare modes, Ctrl+1/2/3, the Modes dock
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme_changed)
         self._apply_theme(self.settings.theme())
         self._refresh_recent()

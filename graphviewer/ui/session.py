@@ -18,6 +18,7 @@ from graphviewer.core.errors import NeedsInputError, UntrustedFileError
 from graphviewer.core.jobs import CancelToken, Job, Progress
 from graphviewer.core.types import Layout, Mode
 from graphviewer.ui.jobs import MeasureFactory, OpenedGraph, OpenRequest, lay_out, open_model
+from graphviewer.ui.mode_cache import ModeCache
 from graphviewer.ui.worker import JobWorker
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class ModelSession(QObject):
         super().__init__(parent)
         self._make_measure = make_measure
         self.current: OpenedGraph | None = None
+        self.modes = ModeCache()  # the open model's captures per mode
         self._pending: OpenRequest | None = None
         self._anchor = ""
         self._opener = JobWorker(self)
@@ -86,13 +88,32 @@ class ModelSession(QObject):
     def reload(self) -> None:
         """Open the current model again (same mode, trust and folding)."""
         if self.current is not None:
+            self.modes.clear()  # the file may have changed: every mode runs again
             self.open(replace(self.current.request, collapsed=self.current.layout.collapsed))
 
     def set_mode(self, mode: Mode) -> None:
-        """Capture the current model again in another mode, keeping what is folded."""
-        if self.current is not None and self.current.request.mode != mode:
-            request = self.current.request.with_mode(mode)
-            self.open(replace(request, collapsed=self.current.layout.collapsed))
+        """Show the current model in another mode, keeping what is folded: at once when that
+        mode was captured already, else captured again."""
+        current = self.current
+        if current is None or current.request.mode == mode:
+            return
+        cached = self.modes.get(current.request, mode)
+        if cached is None:
+            request = current.request.with_mode(mode)
+            self.open(replace(request, collapsed=current.layout.collapsed))
+            return
+        self.show_cached(cached, current.layout.collapsed)
+
+    def show_cached(self, opened: OpenedGraph, collapsed: frozenset[str] | None = None) -> None:
+        """Show a capture kept in `modes` (no job runs), folded as `collapsed` when given."""
+        if self._opener.busy:
+            self._opener.cancel()  # an open still running would replace it when it ends
+        self.current = opened
+        self.opened.emit(opened)
+        if collapsed is not None:
+            wanted = frozenset(p for p in collapsed if p in opened.snapshot.modules)
+            if wanted != opened.layout.collapsed:
+                self.set_collapsed(wanted)
 
     def set_collapsed(self, collapsed: frozenset[str], anchor: str = "") -> None:
         """Lay the current graph out again with `collapsed` modules; `anchor` stays in place."""
@@ -123,6 +144,7 @@ class ModelSession(QObject):
     def _on_opener_finished(self, _job: int, result: OpenedGraph) -> None:
         self._pending = None
         self.current = result
+        self.modes.put(result)
         self.opened.emit(result)
         if result.error is not None:  # a failed forward's partial graph: shown, then the error
             self.failed.emit(result.request, result.error)
@@ -156,6 +178,7 @@ class ModelSession(QObject):
             return  # laid out a graph that has been replaced since
         result = current.with_layout(layout)
         self.current = result
+        self.modes.put(result)
         self.relaid.emit(result, self._anchor)
 
     def _on_layouter_failed(self, _job: int, error: BaseException) -> None:

@@ -113,7 +113,8 @@ def test_bad_lessons_name_the_line(text: str, said: str) -> None:
 
 def test_a_lesson_parses_into_steps() -> None:
     lesson = parse_lesson(
-        "# Title\nIntro.\n\n## One\nText **bold**.\n```do\nopen mlp.py eval shape=2,20  # a comment\n"
+        "# Title\nIntro.\n\n## One\nText **bold**.\n```do\n"
+        "open mlp.py eval shape=2,20  # a comment\n"
         "select op relu in act1\n```\n```check\nmode eval\n```\n## Two\nMore.\n"
     )
     assert lesson.title == "Title" and lesson.intro == "Intro."

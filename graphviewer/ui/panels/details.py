@@ -8,18 +8,8 @@ from collections.abc import Iterable
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from graphviewer.core.categories import CATEGORY_LABELS, op_category
-from graphviewer.core.report import format_shapes
+from graphviewer.core.report import format_bytes, format_shapes
 from graphviewer.core.types import GraphNode, GraphSnapshot, ModuleInfo
-
-
-def format_bytes(n: int) -> str:
-    """`1536` → `1.5 KB`: memory as a person reads it."""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def _shape(shape: tuple[int, ...] | None) -> str:
@@ -120,10 +110,19 @@ class DetailsPanel(QWidget):
         self.clear()
 
     def clear(self) -> None:
+        self._html = ""
         self._view.setHtml("<p style='color:gray'>Click a node, a module or an edge.</p>")
 
     def show_html(self, fragment: str) -> None:
+        self._html = fragment
         self._view.setHtml(fragment)
+
+    def add_section(self, title: str, body_html: str) -> None:
+        """Add a titled section under what is shown (another panel's word on the selection)."""
+        self.show_html(
+            f"{self._html}<h3 style='margin-bottom:4px'>{html.escape(title)}</h3>"
+            f"<p style='white-space:pre-wrap'>{body_html}</p>"
+        )
 
     def text(self) -> str:
         """What the panel shows, as plain text (for tests and copying)."""
