@@ -16,6 +16,7 @@ COLUMN_GAP = 48.0  # between two columns, before the lanes of the edges that go 
 LANE = 5.0  # between two edges going round the same cut
 MARGIN = 14.0  # below a column's foot and above its head, where those edges run
 TITLE_ROOM = 22.0  # above a column's content, per module box continued from the column before
+SLACK = 1.08  # a column may be this much longer than the shortest longest one, to cut cleaner
 PIECE_INSET = 4.0  # nested module boxes cut at the same place end this far apart
 
 
@@ -93,7 +94,30 @@ def _balanced_cuts(layout: Layout, columns: int) -> np.ndarray:
             lo = mid
         else:
             hi, best = mid, found
-    return np.array(best)
+    # with a little slack, cut where the fewest edges have to go round
+    cut_count = _edges_across(layout, places)
+    slack = hi * SLACK
+    chosen: list[float] = []
+    start = top
+    while bottom - start > slack and len(chosen) < columns - 1:
+        window = (places > start + slack * 0.7) & (places <= start + slack)
+        if not window.any():
+            return np.array(best)
+        at = np.nonzero(window)[0]
+        pick = at[np.lexsort((-places[at], cut_count[at]))[0]]
+        start = float(places[pick])
+        chosen.append(start)
+    return np.array(chosen) if bottom - start <= slack else np.array(best)
+
+
+def _edges_across(layout: Layout, places: np.ndarray) -> np.ndarray:
+    """Per cut place: how many edges run across it."""
+    off, pts = layout.edge_offsets, layout.edge_points
+    if len(off) < 2 or not len(pts):
+        return np.zeros(len(places), dtype=np.int64)
+    first, last = pts[off[:-1], 1], pts[np.maximum(off[1:] - 1, 0), 1]
+    lo, hi = np.sort(np.minimum(first, last)), np.sort(np.maximum(first, last))
+    return np.searchsorted(lo, places) - np.searchsorted(hi, places)
 
 
 def _fold(layout: Layout, cuts: np.ndarray) -> Layout:
