@@ -237,6 +237,14 @@ class GraphSnapshot:
     def num_edges(self) -> int:
         return int(self.graph.number_of_edges())
 
+    def __repr__(self) -> str:
+        # one line: the whole graph, module tree and statistics would be tens of kilobytes
+        partial = ", partial" if self.failure is not None else ""
+        return (
+            f"<GraphSnapshot {self.name!r} {self.mode}: {self.num_nodes:,} nodes, "
+            f"{self.num_edges:,} edges, {len(self.modules):,} modules{partial}>"
+        )
+
 
 def collapsed_id(module_path: str) -> str:
     """The layout item id of a collapsed module: one box standing for its whole subgraph."""
