@@ -108,9 +108,14 @@ def export(
 
     _library_app()
     snapshot = capture_model(model, inputs, mode, stats=False)
-    return export_snapshot(
+    result = export_snapshot(
         snapshot, path, depth=depth, theme=theme, width=width, direction=direction, fit=fit
     )
+    if result.advice:
+        import warnings
+
+        warnings.warn(result.advice, stacklevel=2)
+    return result
 
 
 __all__ = ["__version__", "capture", "export", "graph", "show"]

@@ -493,6 +493,9 @@ def _export(args: argparse.Namespace) -> int:
         print(f"graphviewer: wrote {fmt.upper()} to standard output {done}", file=sys.stderr)
     else:
         print(f"wrote {result.path} {done}")
+    if result.advice:
+        sys.stdout.flush()
+        print(f"graphviewer: warning: {result.advice}", file=sys.stderr)
     return 0
 
 

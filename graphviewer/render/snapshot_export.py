@@ -134,4 +134,9 @@ def export_snapshot(
         include_title=show_title,
         title=title,
     )
-    return export_graph(scene, path, fmt=fmt, options=options)
+    result = export_graph(scene, path, fmt=fmt, options=options)
+    from dataclasses import replace
+
+    from graphviewer.render.advice import size_advice
+
+    return replace(result, advice=size_advice(result, folded=bool(layout.collapsed)))

@@ -15,7 +15,10 @@ FITS: tuple[Fit, ...] = ("slide", "page", "none")
 # Room for the graph, in layout units at scale 1: a 1920×1080 slide and an A4 page at 96 dpi,
 # less margins, the title and the legend.
 TARGETS: dict[str, tuple[float, float]] = {"slide": (1840.0, 960.0), "page": (700.0, 1000.0)}
+# Larger than this gains nothing: a page reads a graph at its own size, a slide from afar
+ENOUGH: dict[str, float] = {"slide": 2.0, "page": 1.0}
 MAX_WRAP = 6  # columns or rows at most: more and the eye loses the flow
+FIT_MAX_ITEMS = 2_000  # above this no slide can hold the graph readably: one layout, as laid out
 WRAP_GAIN = 1.03  # one more column must draw the graph larger by this much to be worth a turn
 
 
@@ -42,21 +45,28 @@ def arrange(
     """The layout among `directions` × 1..MAX_WRAP columns drawn largest on `fit`'s target.
 
     `lay_out(direction)` lays the graph out; with fit "none" the first direction is used as it
-    is. Ties go to the first direction and to fewer columns.
+    is, and so it is for a graph of more than FIT_MAX_ITEMS items (laying it out again would
+    cost seconds, and no shape makes it readable on one slide). Ties go to the first direction
+    and to fewer columns.
     """
-    if fit == "none":
-        return lay_out(directions[0])
-    target = TARGETS[fit]
+    first = lay_out(directions[0])
+    if fit == "none" or len(first.items) > FIT_MAX_ITEMS:
+        return first
+    target, enough = TARGETS[fit], ENOUGH[fit]
+
+    def size(layout: Layout) -> float:
+        return min(scale_on(layout, target), enough)
+
     best: Layout | None = None
     best_scale = 0.0
     for direction in directions:
-        plain = lay_out(direction)
-        candidate, scale = plain, scale_on(plain, target)
+        plain = first if direction == directions[0] else lay_out(direction)
+        candidate, scale = plain, size(plain)
         for columns in range(2, MAX_WRAP + 1):
             wrapped = wrap_layout(plain, columns)
             if wrapped.wrapped < columns:
                 break  # no more places to cut
-            s = scale_on(wrapped, target)
+            s = size(wrapped)
             if s > scale * WRAP_GAIN:
                 candidate, scale = wrapped, s
         if best is None or scale > best_scale * 1.02:
