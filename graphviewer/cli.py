@@ -271,6 +271,9 @@ def _add_export_parser(sub: Any) -> None:
     export.add_argument("--no-title", action="store_true", help="leave the title out")
     export.add_argument("--no-legend", action="store_true", help="leave the legend out")
     add_compare_option(export)
+    from graphviewer.cli_shape import add_shape_options
+
+    add_shape_options(export)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -459,6 +462,7 @@ def _export(args: argparse.Namespace) -> int:
         target = Path(folder) / f"graph.{fmt}" if to_stdout else args.out
         with user_stdio(json_channel=True):
             snapshot = load_and_capture(args)
+            from graphviewer.cli_shape import shape_kwargs
             from graphviewer.render.snapshot_export import export_snapshot
 
             args.progress.stage(f"laying out and drawing {fmt or format_of(args.out)}")
@@ -474,6 +478,7 @@ def _export(args: argparse.Namespace) -> int:
                 title=args.title,
                 legend=not args.no_legend,
                 show_title=not args.no_title,
+                **shape_kwargs(args),  # type: ignore[arg-type]
             )
         args.progress.close()
         if to_stdout:
@@ -483,6 +488,9 @@ def _export(args: argparse.Namespace) -> int:
         print(f"graphviewer: wrote {fmt.upper()} to standard output {done}", file=sys.stderr)
     else:
         print(f"wrote {result.path} {done}")
+    if result.advice:
+        sys.stdout.flush()
+        print(f"graphviewer: warning: {result.advice}", file=sys.stderr)
     return 0
 
 

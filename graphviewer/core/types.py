@@ -237,6 +237,14 @@ class GraphSnapshot:
     def num_edges(self) -> int:
         return int(self.graph.number_of_edges())
 
+    def __repr__(self) -> str:
+        # one line: the whole graph, module tree and statistics would be tens of kilobytes
+        partial = ", partial" if self.failure is not None else ""
+        return (
+            f"<GraphSnapshot {self.name!r} {self.mode}: {self.num_nodes:,} nodes, "
+            f"{self.num_edges:,} edges, {len(self.modules):,} modules{partial}>"
+        )
+
 
 def collapsed_id(module_path: str) -> str:
     """The layout item id of a collapsed module: one box standing for its whole subgraph."""
@@ -252,7 +260,7 @@ class Layout:
     high fan-out leaf next to one of its consumers) repeats the id of the leaf it stands for, with
     `is_stub` set. Edges index into `items`; edge k's polyline is
     ``edge_points[edge_offsets[k]:edge_offsets[k + 1]]``, from the source's bottom to the
-    target's top.
+    target's top (with `direction` "LR": from the source's right to the target's left).
     """
 
     items: tuple[str, ...]
@@ -270,6 +278,8 @@ class Layout:
     crossings: int = 0  # edge crossings counted by the engine
     dummies: int = 0  # dummy (virtual) nodes used to route long edges
     seconds: float = 0.0  # time the layout took
+    direction: str = "TB"  # "TB": layers top to bottom; "LR": left to right
+    wrapped: int = 1  # the flow folded into this many columns (TB) or rows (LR)
     # Each group's own layout, reused by the next `layout_graph(..., previous=this)` for groups
     # whose contents did not change (opaque outside `core.layout`; read-only).
     block_cache: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)

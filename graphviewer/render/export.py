@@ -71,6 +71,7 @@ class ExportResult:
     scale: float
     seconds: float
     banded: bool = False
+    advice: str = ""  # what to do instead when the picture cannot be read (`render.advice`)
 
 
 def format_of(path: str | os.PathLike[str], fmt: str | None = None) -> str:

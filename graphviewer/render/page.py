@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
 from graphviewer.core.categories import CATEGORY_LABELS
+from graphviewer.render.modules import tint_categories
 from graphviewer.render.scene import (
     CATEGORIES,
     MODULE,
@@ -77,12 +78,15 @@ def painted_bounds(scene: GraphScene) -> QRectF:
 def legend_entries(scene: GraphScene, rect: QRectF | None = None) -> list[tuple[str, QColor, bool]]:
     """(label, fill, is_module) for each kind of box drawn (inside `rect` when given)."""
     cats = scene.categories
+    inside = np.ones(len(cats), dtype=bool)
     if rect is not None:
         b = scene.layout.boxes.reshape(-1, 4)
         inside = (b[:, 0] + b[:, 2] >= rect.left()) & (b[:, 0] <= rect.right())
         inside &= (b[:, 1] + b[:, 3] >= rect.top()) & (b[:, 1] <= rect.bottom())
         cats = cats[inside]
     present = set(np.unique(cats).tolist())
+    if MODULE in present:  # the kinds folded cards show in their tint and share bar
+        present |= tint_categories(scene.module_shares, np.nonzero(inside)[0])
     theme = scene.theme
     entries = [
         (CATEGORY_LABELS[cat], theme.fill_of(cat), False)  # type: ignore[index]
@@ -90,7 +94,7 @@ def legend_entries(scene: GraphScene, rect: QRectF | None = None) -> list[tuple[
         if c in present
     ]
     if MODULE in present:
-        entries.append(("collapsed module", theme.background, True))
+        entries.append(("collapsed module (tint: its main kind)", theme.background, True))
     return entries
 
 

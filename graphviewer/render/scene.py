@@ -25,6 +25,7 @@ from graphviewer.core.categories import CATEGORY_LABELS, op_category
 from graphviewer.core.types import GraphSnapshot, Layout
 from graphviewer.render import paths
 from graphviewer.render.marks import paint_highlights, paint_selection
+from graphviewer.render.modules import module_shares, paint_module_cards
 from graphviewer.render.overlay import (
     OverlayColours,
     overlay_colours,
@@ -104,6 +105,7 @@ class GraphScene:
         self._cache: dict[tuple[object, ...], QPainterPath] = {}
         self._min_text = MIN_TEXT_PX
         self._pairs: dict[tuple[str, str], list[int]] | None = None
+        self._shares: np.ndarray | None = None
         self.mark_cache: dict[int, object] = {}  # `render.marks`: boxes of the marked ids
         self.overlay_cache: OverlayColours | None = None  # `render.overlay`: bins of an overlay
 
@@ -382,20 +384,20 @@ class GraphScene:
             self._paint_modules(painter, modules, scale)
 
     def _paint_modules(self, painter: QPainter, which: np.ndarray, scale: float) -> None:
-        """Collapsed modules: a card with a thick frame and a folded-corner-free inner line."""
+        """Collapsed modules: tinted cards with a thick frame, an inner line and a share bar."""
         theme = self.theme
-        painter.setBrush(theme.background)
-        painter.setPen(self._pen(theme.collapsed_border, 2.0, scale))
         rows = [self._box_rows[k] for k in which.tolist()]
-        for box in rows:
-            painter.drawRoundedRect(QRectF(*box), NODE_RADIUS, NODE_RADIUS)
-        if scale < 0.4 and not self._min_text < MIN_TEXT_PX:
-            return
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(self._pen(theme.group_border, 1.0, scale))
-        for box in rows:
-            rect = QRectF(*box).adjusted(3, 3, -3, -3)
-            painter.drawRoundedRect(rect, NODE_RADIUS - 1, NODE_RADIUS - 1)
+        small = scale < 0.4 and not self._min_text < MIN_TEXT_PX
+        inner = None if small else self._pen(theme.group_border, 1.0, scale)
+        frame = self._pen(theme.collapsed_border, 2.0, scale)
+        paint_module_cards(painter, rows, self.module_shares[which], theme, frame, inner)
+
+    @property
+    def module_shares(self) -> np.ndarray:
+        """Per item: each category's share of the nodes its collapsed module holds."""
+        if self._shares is None:
+            self._shares = module_shares(self.snapshot, self.layout)
+        return self._shares
 
     def _label(self, k: int) -> str:
         text = self._labels.get(k)

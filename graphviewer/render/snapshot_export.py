@@ -8,6 +8,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from graphviewer.core.layout.direction import Direction
+from graphviewer.core.layout.fit import TARGETS, Fit, scale_on
 from graphviewer.core.types import GraphSnapshot, Layout
 from graphviewer.render.export import BACKGROUNDS, ExportError, ExportOptions, ExportResult
 from graphviewer.render.state import ViewState
@@ -30,24 +32,39 @@ def ensure_gui_app() -> None:
 
 # A slide: 16:9 at 1920×1080 px, less margins and the title; a label stays readable down to
 # this many pixels per layout unit (node labels are ~11 units tall: ≥ 8 px on the slide).
-SLIDE_SIZE = (1840.0, 960.0)
+SLIDE_SIZE = TARGETS["slide"]
 SLIDE_MIN_SCALE = 0.75
 
 
 def layout_for_export(
-    snapshot: GraphSnapshot, *, depth: int | None = None, expand_all: bool = False
+    snapshot: GraphSnapshot,
+    *,
+    depth: int | None = None,
+    expand_all: bool = False,
+    direction: Direction | None = None,
+    fit: Fit = "slide",
 ) -> Layout:
     """The layout to export: fully expanded, folded below `depth`, or, with neither, the
     deepest folding whose picture is readable on one 16:9 slide (the window's first view when
-    none is)."""
+    none is). Each folding is shaped for `fit`: the direction (`direction`, or the better of
+    TB and LR) and the columns or rows that draw it largest there; "none" keeps one column
+    top to bottom (or `direction`)."""
     from graphviewer.core.layout import default_collapsed, layout_graph
+    from graphviewer.core.layout.fit import arrange
     from graphviewer.render.text import text_measurer
 
     ensure_gui_app()
     measure = text_measurer()
+    directions: tuple[Direction, ...] = (direction,) if direction else ("TB", "LR")
 
     def lay_out(collapsed: frozenset[str]) -> Layout:
-        return layout_graph(snapshot.graph, snapshot.modules, collapsed=collapsed, measure=measure)
+        return arrange(
+            lambda d: layout_graph(
+                snapshot.graph, snapshot.modules, collapsed=collapsed, measure=measure, direction=d
+            ),
+            fit,
+            directions,
+        )
 
     if expand_all:
         return lay_out(frozenset())
@@ -55,14 +72,14 @@ def layout_for_export(
         return lay_out(frozenset(default_collapsed(snapshot.graph, snapshot.modules, depth=depth)))
     first_view = frozenset(default_collapsed(snapshot.graph, snapshot.modules))
     first = lay_out(first_view)
-    if _fits_slide(first):
+    if _fits(first, fit):
         return first
     # Shallower foldings, deepest first, until one fits: the first view folds everything
     # below its depth, so only the depths above it are new pictures.
     deepest = max((info.depth for info in snapshot.modules.values()), default=0)
     for d in range(_folded_depth(first_view, deepest) - 1, -1, -1):
         candidate = lay_out(frozenset(default_collapsed(snapshot.graph, snapshot.modules, depth=d)))
-        if _fits_slide(candidate):
+        if _fits(candidate, fit):
             return candidate
     return first
 
@@ -73,11 +90,8 @@ def _folded_depth(collapsed: frozenset[str], deepest: int) -> int:
     return min((p.count(".") for p in collapsed), default=deepest)
 
 
-def _fits_slide(layout: Layout) -> bool:
-    _, _, width, height = layout.bounds
-    if width <= 0 or height <= 0:
-        return True
-    return min(SLIDE_SIZE[0] / width, SLIDE_SIZE[1] / height) >= SLIDE_MIN_SCALE
+def _fits(layout: Layout, fit: Fit) -> bool:
+    return scale_on(layout, TARGETS.get(fit, SLIDE_SIZE)) >= SLIDE_MIN_SCALE
 
 
 def export_snapshot(
@@ -87,6 +101,8 @@ def export_snapshot(
     fmt: str | None = None,
     depth: int | None = None,
     expand_all: bool = False,
+    direction: Direction | None = None,
+    fit: Fit = "slide",
     theme: str = "light",
     width: int | None = None,
     scale: float | None = None,
@@ -110,7 +126,9 @@ def export_snapshot(
             path=Path(path),
             hint="under no_grad there is no autograd graph; use --mode train or eval",
         )
-    layout = layout_for_export(snapshot, depth=depth, expand_all=expand_all)
+    layout = layout_for_export(
+        snapshot, depth=depth, expand_all=expand_all, direction=direction, fit=fit
+    )
     scene = GraphScene(snapshot, layout, theme_named("light" if theme == "transparent" else theme))
     options = ExportOptions(
         scale=scale,
@@ -121,4 +139,9 @@ def export_snapshot(
         title=title,
         state=marks(layout) if marks is not None else ViewState(),
     )
-    return export_graph(scene, path, fmt=fmt, options=options)
+    result = export_graph(scene, path, fmt=fmt, options=options)
+    from dataclasses import replace
+
+    from graphviewer.render.advice import size_advice
+
+    return replace(result, advice=size_advice(result, folded=bool(layout.collapsed)))

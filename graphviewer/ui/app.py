@@ -152,15 +152,33 @@ def exit_program(window: MainWindow, status: int, timeout_s: float = 0.3) -> NoR
     os._exit(status)
 
 
+_open_windows: list[MainWindow] = []  # shown by a non-blocking `show_model`, not yet closed
+
+
 def show_model(model: torch.nn.Module, inputs: Any, mode: Mode = "train") -> None:
-    """Open the window on a live model and block until it is closed."""
+    """Open the window on a live model and block until it is closed; when a Qt event loop
+    already runs (the user's app, IPython's `%gui qt`) open it and return at once. With no
+    display, `NoDisplayError` (Qt would abort the process)."""
     from graphviewer.core.capture import live_spec
     from graphviewer.ui.jobs import OpenRequest
+    from graphviewer.ui.library_app import event_loop_running, library_app, require_display
 
+    require_display()
+    library_app()
     app = create_app()
     window = make_window()
     window.show()
     window.open_request(OpenRequest(path=None, mode=mode, spec=live_spec(model, inputs)))
+    if event_loop_running() or _ipython_gui_qt():
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        _open_windows.append(window)
+        window.destroyed.connect(lambda *_: _open_windows.remove(window))
+        return
     app.exec()
     window.session.cancel()
     window.session.wait_idle()
+
+
+def _ipython_gui_qt() -> bool:
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return str(getattr(shell, "active_eventloop", None) or "").startswith("qt")

@@ -13,6 +13,7 @@ from graphviewer.core.gc_pause import gc_paused
 from graphviewer.core.labels import approx_measure, group_label
 from graphviewer.core.layout.blocks import BLOCK, ITEM, build_blocks
 from graphviewer.core.layout.crossings import route_crossings
+from graphviewer.core.layout.direction import Direction, check_direction, transposed
 from graphviewer.core.layout.items import build_items, module_path
 from graphviewer.core.layout.place import Measure, Placed, element_sizes, place_block
 from graphviewer.core.types import Layout, ModuleInfo, collapsed_id
@@ -28,15 +29,23 @@ def layout_graph(
     collapsed: Collection[str] = (),
     measure: Measure | None = None,
     previous: Layout | None = None,
+    direction: Direction = "TB",
 ) -> Layout:
-    """Lay out `graph` top to bottom with `collapsed` modules folded into one item each.
+    """Lay out `graph` top to bottom (or left to right: `direction="LR"`) with `collapsed`
+    modules folded into one item each.
 
     With `previous` (the layout this one replaces), blocks whose contents did not change are
     reused as they were, and the picture is shifted so the top centre of the module that was
     folded or unfolded stays where it was on screen.
     """
+    across = check_direction(direction) == "LR"
+    if previous is not None and previous.direction != direction:
+        previous = None  # nothing of a picture in the other direction can be kept
+    if previous is not None and across:
+        previous = transposed(previous, "TB")
     with gc_paused():
-        return _layout_graph(graph, modules, collapsed, measure, previous)
+        layout = _layout_graph(graph, modules, collapsed, measure, previous, across)
+    return transposed(layout, "LR") if across else layout
 
 
 def _layout_graph(
@@ -45,9 +54,12 @@ def _layout_graph(
     collapsed: Collection[str],
     measure: Measure | None,
     previous: Layout | None,
+    across: bool = False,
 ) -> Layout:
     start = time.perf_counter()
-    measure = measure or approx_measure
+    title_measure = measure or approx_measure
+    # left to right: laid out top to bottom with every node's size swapped, then transposed
+    measure = _swapped(title_measure) if across else title_measure
     collapsed = frozenset(collapsed)
     items = build_items(graph, modules, collapsed)
     if not items.ids:
@@ -63,11 +75,11 @@ def _layout_graph(
     # Children before parents: blocks are sorted outermost first.
     for b in range(nb - 1, -1, -1):
         blk = comp.blocks[b]
-        width, height = element_sizes(blk, items.label, items.stub, placed, measure)
+        width, height = element_sizes(blk, items.label, items.stub, placed, measure, across)
         sp = _port_x(blk, blk.src, blk.src_port, placed)
         dp = _port_x(blk, blk.dst, blk.dst_port, placed)
         mpath = module_path(blk.path)
-        title = (0.0, 0.0) if b == 0 else measure(group_label(modules.get(mpath), mpath))
+        title = (0.0, 0.0) if b == 0 else title_measure(group_label(modules.get(mpath), mpath))
         kinds, refs = np.asarray(blk.elem_kind).tolist(), np.asarray(blk.elem_ref).tolist()
         names = [
             placed[ref].signature if kind == BLOCK else items.label[ref] if kind == ITEM else kind  # type: ignore[union-attr]
@@ -83,6 +95,7 @@ def _layout_graph(
                 np.asarray(blk.dst).tobytes(),
                 sp.tobytes(),
                 dp.tobytes(),
+                across,
             )
         )
         same = known.get(sig)
@@ -98,7 +111,7 @@ def _layout_graph(
                     )
                 ]
             )
-            same = place_block(blk, width, height, sp, dp, title, sig, hint, drift)
+            same = place_block(blk, width, height, sp, dp, title, sig, hint, drift, across)
             known[sig] = same
         placed[b] = same.titled(title)
     done = [p for p in placed if p is not None]
@@ -115,6 +128,14 @@ def _layout_graph(
                 cache[f"{OLDER}{pl.signature}"] = pl
         layout = replace(layout, block_cache=cache)
     return replace(layout, seconds=time.perf_counter() - start)
+
+
+def _swapped(measure: Measure) -> Measure:
+    def swapped(text: str) -> tuple[float, float]:
+        w, h = measure(text)
+        return h, w
+
+    return swapped
 
 
 def _empty(collapsed: frozenset[str], seconds: float) -> Layout:

@@ -51,10 +51,11 @@ class Placed:
     # (back: per local edge, pos_all/x_all: per element then dummy, all in canonical order)
     # laid out from a hint: how far its unmoved content shifted right inside the box (else NaN)
     drift: float = float("nan")
+    across: bool = False  # laid out for a left-to-right picture: the title beside the flow
 
     def titled(self, title: tuple[float, float]) -> Placed:
         """The same layout in a group box sized for `title` (identical blocks differ by name)."""
-        box, offset = _group_box(self.content, title)
+        box, offset = _group_box(self.content, title, self.across)
         if box == self.box and offset == self.offset:
             return self
         return replace(self, box=box, offset=offset)
@@ -70,8 +71,11 @@ def element_sizes(
     stubs: list[bool],
     placed: list[Placed | None],
     measure: Measure,
+    across: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(width, height) of every element: measured labels, child box sizes, thin ports."""
+    """(width, height) of every element: measured labels, child box sizes, thin ports.
+
+    `across`: `measure` gives swapped sizes (a left-to-right layout), and so is the padding."""
     n = len(block.elem_kind)
     w = np.full(n, PORT_WIDTH)
     h = np.zeros(n)
@@ -85,6 +89,8 @@ def element_sizes(
                 size = sizes[text] = measure(text)
             tw, th = size
             pad = STUB_PAD if stubs[ref] else NODE_PAD
+            if across:
+                pad = (pad[1], pad[0])
             w[k], h[k] = tw + pad[0], th + pad[1]
         elif kind == BLOCK:
             child = placed[ref]
@@ -103,6 +109,7 @@ def place_block(
     signature: int,
     hint: Placed | None = None,
     drift: np.ndarray | None = None,
+    across: bool = False,
 ) -> Placed:
     """Lay out one block; `*_port_x` give each local edge's end x inside a child box (or NaN).
 
@@ -195,7 +202,7 @@ def place_block(
     top_all = tops[ch.layer]
 
     points, starts = _routes(ch, xc, top_all, h_all, tops + tall, src_port_x, dst_port_x, left_all)
-    box, offset = _group_box((cw, ch_height), title)
+    box, offset = _group_box((cw, ch_height), title, across)
     return Placed(
         signature,
         left_all[:n].copy(),  # copies: views would keep the dummies' entries alive
@@ -215,6 +222,7 @@ def place_block(
         pos_all,
         xc[canon_elems].astype(np.float32),
         float("nan") if hint is None else offset[0] - hint.offset[0] - x0,
+        across,
     )
 
 
@@ -251,10 +259,18 @@ def _port_offsets(
 
 
 def _group_box(
-    content: tuple[float, float], title: tuple[float, float]
+    content: tuple[float, float], title: tuple[float, float], across: bool = False
 ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(box size, content offset) of a group: its title above the content, padding around."""
+    """(box size, content offset) of a group: its title above the content, padding around.
+
+    `across`: the box will be transposed, so the title's band is put on the left here (its
+    height along x) and the box is at least as tall as the title is wide.
+    """
     (cw, ch), (tw, th) = content, title
+    if across:
+        box_h = max(ch, tw) + 2 * GROUP_PAD
+        box = (th + TITLE_GAP + cw + 2 * GROUP_PAD, box_h)
+        return box, (GROUP_PAD + th + TITLE_GAP, (box_h - ch) / 2)
     box_w = max(cw, tw) + 2 * GROUP_PAD
     box = (box_w, th + TITLE_GAP + ch + 2 * GROUP_PAD)
     return box, ((box_w - cw) / 2, GROUP_PAD + th + TITLE_GAP)

@@ -1,0 +1,75 @@
+"""Shaping a picture for where it is shown: the direction and the number of columns (or rows)
+that let a graph be drawn largest on a 16:9 slide or a portrait page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from graphviewer.core.layout.direction import DIRECTIONS, Direction
+from graphviewer.core.layout.wrap import wrap_layout
+from graphviewer.core.types import Layout
+
+Fit = Literal["slide", "page", "none"]
+FITS: tuple[Fit, ...] = ("slide", "page", "none")
+# Room for the graph, in layout units at scale 1: a 1920×1080 slide and an A4 page at 96 dpi,
+# less margins, the title and the legend.
+TARGETS: dict[str, tuple[float, float]] = {"slide": (1840.0, 960.0), "page": (700.0, 1000.0)}
+# Larger than this gains nothing: a page reads a graph at its own size, a slide from afar
+ENOUGH: dict[str, float] = {"slide": 2.0, "page": 1.0}
+MAX_WRAP = 6  # columns or rows at most: more and the eye loses the flow
+FIT_MAX_ITEMS = 2_000  # above this no slide can hold the graph readably: one layout, as laid out
+WRAP_GAIN = 1.03  # one more column must draw the graph larger by this much to be worth a turn
+
+
+def check_fit(fit: str) -> Fit:
+    """`fit` when it is one of FITS; ValueError naming the choices otherwise."""
+    if fit not in FITS:
+        raise ValueError(f"unknown fit {fit!r} (slide, page or none)")
+    return fit  # type: ignore[return-value]
+
+
+def scale_on(layout: Layout, target: tuple[float, float]) -> float:
+    """How large `layout` can be drawn inside `target` (1.0: at its own size)."""
+    _, _, w, h = layout.bounds
+    if w <= 0 or h <= 0:
+        return float("inf")
+    return min(target[0] / w, target[1] / h)
+
+
+def arrange(
+    lay_out: Callable[[Direction], Layout],
+    fit: Fit,
+    directions: Sequence[Direction] = DIRECTIONS,
+) -> Layout:
+    """The layout among `directions` × 1..MAX_WRAP columns drawn largest on `fit`'s target.
+
+    `lay_out(direction)` lays the graph out; with fit "none" the first direction is used as it
+    is, and so it is for a graph of more than FIT_MAX_ITEMS items (laying it out again would
+    cost seconds, and no shape makes it readable on one slide). Ties go to the first direction
+    and to fewer columns.
+    """
+    first = lay_out(directions[0])
+    if fit == "none" or len(first.items) > FIT_MAX_ITEMS:
+        return first
+    target, enough = TARGETS[fit], ENOUGH[fit]
+
+    def size(layout: Layout) -> float:
+        return min(scale_on(layout, target), enough)
+
+    best: Layout | None = None
+    best_scale = 0.0
+    for direction in directions:
+        plain = first if direction == directions[0] else lay_out(direction)
+        candidate, scale = plain, size(plain)
+        for columns in range(2, MAX_WRAP + 1):
+            wrapped = wrap_layout(plain, columns)
+            if wrapped.wrapped < columns:
+                break  # no more places to cut
+            s = size(wrapped)
+            if s > scale * WRAP_GAIN:
+                candidate, scale = wrapped, s
+        if best is None or scale > best_scale * 1.02:
+            best, best_scale = candidate, scale
+    assert best is not None
+    return best

@@ -1,0 +1,242 @@
+"""Folding a long flow into side-by-side columns (top to bottom) or stacked rows (left to
+right), so a deep chain fits a wide slide. Cuts fall only in the empty bands between layers;
+a module box a cut passes through is drawn as one piece per column, each titled, and an edge
+cut in two runs round the column's foot, up the gap beside it and into the next column."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from graphviewer.core.layout.direction import transposed
+from graphviewer.core.types import Layout
+
+COLUMN_GAP = 48.0  # between two columns, before the lanes of the edges that go round
+LANE = 5.0  # between two edges going round the same cut
+MARGIN = 14.0  # below a column's foot and above its head, where those edges run
+TITLE_ROOM = 22.0  # above a column's content, per module box continued from the column before
+SLACK = 1.08  # a column may be this much longer than the shortest longest one, to cut cleaner
+PIECE_INSET = 4.0  # nested module boxes cut at the same place end this far apart
+
+
+def wrap_layout(layout: Layout, columns: int) -> Layout:
+    """`layout` folded into at most `columns` columns (TB) or rows (LR) of balanced length.
+
+    Fewer are made when the flow has fewer places to cut; `Layout.wrapped` says how many.
+    """
+    if columns <= 1 or not len(layout.items):
+        return layout
+    if layout.direction == "LR":
+        return transposed(wrap_layout(transposed(layout, "TB"), columns), "LR")
+    cuts = _balanced_cuts(layout, columns)
+    if not len(cuts):
+        return layout
+    return _fold(layout, cuts)
+
+
+def cut_places(layout: Layout) -> np.ndarray:
+    """y of every place a top-to-bottom layout can be cut: mid-way across each empty band
+    between layers that no box, group title or group foot covers."""
+    boxes = layout.boxes
+    gb = layout.group_boxes
+    lo = [boxes[:, 1]]
+    hi = [boxes[:, 1] + boxes[:, 3]]
+    if len(gb):
+        # a group's head (down to its first content) and foot (from its last) are covered
+        inner = np.concatenate([boxes, gb])
+        ix0, iy0 = inner[:, 0], inner[:, 1]
+        ix1, iy1 = ix0 + inner[:, 2], iy0 + inner[:, 3]
+        for g in range(len(gb)):
+            x0, y0, w, h = gb[g]
+            x1, y1 = x0 + w, y0 + h
+            within = (ix0 >= x0) & (ix1 <= x1) & (iy0 >= y0) & (iy1 <= y1)
+            within[len(boxes) + g] = False
+            if within.any():
+                lo += [np.array([y0, iy1[within].max()])]
+                hi += [np.array([iy0[within].min(), y1])]
+            else:
+                lo += [np.array([y0])]
+                hi += [np.array([y1])]
+    starts, ends = np.concatenate(lo), np.concatenate(hi)
+    order = np.argsort(starts, kind="stable")
+    starts, ends = starts[order], np.maximum.accumulate(ends[order])
+    gap_lo, gap_hi = ends[:-1], starts[1:]
+    free = gap_hi - gap_lo > 1.0
+    return (gap_lo[free] + gap_hi[free]) / 2
+
+
+def _balanced_cuts(layout: Layout, columns: int) -> np.ndarray:
+    """At most `columns - 1` cut places that make the longest column as short as can be."""
+    places = cut_places(layout)
+    if not len(places):
+        return places
+    _, y0, _, height = layout.bounds
+    top, bottom = y0, y0 + height
+
+    def greedy(limit: float) -> list[float] | None:
+        chosen: list[float] = []
+        start = top
+        while bottom - start > limit:
+            fit = places[(places > start) & (places - start <= limit)]
+            if not len(fit) or len(chosen) >= columns - 1:
+                return None
+            start = float(fit[-1])
+            chosen.append(start)
+        return chosen
+
+    lo, hi = height / columns, height
+    best = greedy(hi) or []
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        found = greedy(mid)
+        if found is None:
+            lo = mid
+        else:
+            hi, best = mid, found
+    # with a little slack, cut where the fewest edges have to go round
+    cut_count = _edges_across(layout, places)
+    slack = hi * SLACK
+    chosen: list[float] = []
+    start = top
+    while bottom - start > slack and len(chosen) < columns - 1:
+        window = (places > start + slack * 0.7) & (places <= start + slack)
+        if not window.any():
+            return np.array(best)
+        at = np.nonzero(window)[0]
+        pick = at[np.lexsort((-places[at], cut_count[at]))[0]]
+        start = float(places[pick])
+        chosen.append(start)
+    return np.array(chosen) if bottom - start <= slack else np.array(best)
+
+
+def _edges_across(layout: Layout, places: np.ndarray) -> np.ndarray:
+    """Per cut place: how many edges run across it."""
+    off, pts = layout.edge_offsets, layout.edge_points
+    if len(off) < 2 or not len(pts):
+        return np.zeros(len(places), dtype=np.int64)
+    first, last = pts[off[:-1], 1], pts[np.maximum(off[1:] - 1, 0), 1]
+    lo, hi = np.sort(np.minimum(first, last)), np.sort(np.maximum(first, last))
+    return np.searchsorted(lo, places) - np.searchsorted(hi, places)
+
+
+def _fold(layout: Layout, cuts: np.ndarray) -> Layout:
+    bands = np.concatenate([[-np.inf], cuts, [np.inf]])
+    nb = len(cuts) + 1
+    boxes, gb = layout.boxes.copy(), layout.group_boxes
+    item_band = np.searchsorted(cuts, boxes[:, 1] + boxes[:, 3] / 2)
+
+    # module boxes: one piece per band they reach; pieces after the first are continued
+    pieces: list[tuple[int, int, float, float, int]] = []  # group, band, top, bottom, cut depth
+    continued = np.zeros(nb, dtype=np.int64)  # per band: how many boxes continue into it
+    split_depth: dict[tuple[int, int], int] = {}
+    for g in range(len(gb)):
+        y0, y1 = gb[g, 1], gb[g, 1] + gb[g, 3]
+        first, last = np.searchsorted(cuts, [y0, y1])
+        for b in range(int(first), int(last) + 1):
+            if b > first:
+                split_depth[(g, b)] = int(continued[b])
+                continued[b] += 1
+            pieces.append((g, b, max(y0, bands[b]), min(y1, bands[b + 1]), 0))
+    # band offsets along the flow: each band starts at 0, below its continued titles
+    shift_y = -np.where(np.isfinite(bands[:-1]), bands[:-1], layout.bounds[1])
+    shift_y += continued * TITLE_ROOM
+
+    # edges: split where they cross a cut
+    pts, off = layout.edge_points, layout.edge_offsets
+    pt_band = np.searchsorted(cuts, pts[:, 1]) if len(pts) else np.zeros(0, dtype=np.int64)
+    ne = len(off) - 1
+    crossing: list[list[int]] = [[] for _ in range(nb)]  # per band: edges leaving it downward
+    for k in range(ne):
+        seg = pt_band[off[k] : off[k + 1]]
+        for b in np.unique(seg[:-1][seg[1:] != seg[:-1]]).tolist():
+            crossing[b].append(k)
+
+    # column extents across the flow, from what stays in each band
+    x_lo, x_hi = np.full(nb, np.inf), np.full(nb, -np.inf)
+    y_end = np.zeros(nb)
+    np.minimum.at(x_lo, item_band, boxes[:, 0])
+    np.maximum.at(x_hi, item_band, boxes[:, 0] + boxes[:, 2])
+    np.maximum.at(y_end, item_band, boxes[:, 1] + boxes[:, 3] + shift_y[item_band])
+    for g, b, _top, bottom, _ in pieces:
+        x_lo[b] = min(x_lo[b], gb[g, 0])
+        x_hi[b] = max(x_hi[b], gb[g, 0] + gb[g, 2])
+        y_end[b] = max(y_end[b], bottom + shift_y[b])
+    if len(pts):
+        np.minimum.at(x_lo, pt_band, pts[:, 0])
+        np.maximum.at(x_hi, pt_band, pts[:, 0])
+    x_lo = np.where(np.isfinite(x_lo), x_lo, 0.0)
+    x_hi = np.maximum(x_hi, x_lo)
+    lanes = np.array([len(c) for c in crossing], dtype=np.float64)
+    gaps = COLUMN_GAP + lanes * LANE
+    left = np.concatenate([[0.0], np.cumsum((x_hi - x_lo + gaps)[:-1])])
+    shift_x = left - x_lo + layout.bounds[0]
+    shift_y += layout.bounds[1]
+
+    boxes[:, 0] += shift_x[item_band]
+    boxes[:, 1] += shift_y[item_band]
+    gpaths, gdepths, grows = [], [], []
+    for g, b, top, bottom, _ in pieces:
+        if (g, b) in split_depth:
+            top = bands[b] + split_depth[(g, b)] * TITLE_ROOM - continued[b] * TITLE_ROOM
+        if bottom >= bands[b + 1]:
+            # boxes around this one that the same cut passes through end below it
+            around = sum(
+                1
+                for h, c, *_ in pieces
+                if c == b and h < g and gb[h, 1] + gb[h, 3] > bands[b + 1] and _holds(gb[h], gb[g])
+            )
+            bottom = bands[b + 1] - (around + 1) * PIECE_INSET
+        gpaths.append(layout.group_paths[g])
+        gdepths.append(int(layout.group_depths[g]))
+        grows.append([gb[g, 0] + shift_x[b], top + shift_y[b], gb[g, 2], bottom - top])
+    foot = y_end + layout.bounds[1]
+
+    # edges: moved with their band; a cut edge goes round the foot and up the gap
+    lane_of = {(b, k): j for b, ks in enumerate(crossing) for j, k in enumerate(ks)}
+    head = layout.bounds[1] - MARGIN
+    new_pts: list[np.ndarray] = []
+    new_off = np.zeros(ne + 1, dtype=np.int64)
+    for k in range(ne):
+        p = pts[off[k] : off[k + 1]]
+        pb = pt_band[off[k] : off[k + 1]]
+        moved = p + np.stack([shift_x[pb], shift_y[pb]], axis=1)
+        out: list[np.ndarray] = [moved[:1]]
+        for i in range(1, len(p)):
+            a, b = int(pb[i - 1]), int(pb[i])
+            if a != b:
+                t = (cuts[a] - p[i - 1, 1]) / max(p[i, 1] - p[i - 1, 1], 1e-9)
+                xc = p[i - 1, 0] + t * (p[i, 0] - p[i - 1, 0])
+                lane = lane_of[(a, k)] * LANE
+                bottom = foot[a] + MARGIN + lane
+                side = left[a] + layout.bounds[0] + (x_hi[a] - x_lo[a]) + COLUMN_GAP / 2 + lane
+                top = head - lane
+                out.append(
+                    np.array(
+                        [
+                            [xc + shift_x[a], bottom],
+                            [side, bottom],
+                            [side, top],
+                            [moved[i, 0], top],
+                        ]
+                    )
+                )
+            out.append(moved[i : i + 1])
+        piece = np.concatenate(out)
+        new_pts.append(piece)
+        new_off[k + 1] = new_off[k] + len(piece)
+    edge_points = np.concatenate(new_pts) if new_pts else np.zeros((0, 2))
+    return replace(
+        layout,
+        boxes=boxes,
+        edge_points=edge_points,
+        edge_offsets=new_off,
+        group_paths=tuple(gpaths),
+        group_depths=np.array(gdepths, dtype=np.int32),
+        group_boxes=np.array(grows, dtype=np.float64).reshape(-1, 4),
+        wrapped=nb,
+    )
+
+
+def _holds(outer: np.ndarray, inner: np.ndarray) -> bool:
+    return bool(outer[0] <= inner[0] and inner[0] + inner[2] <= outer[0] + outer[2])
