@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 from graphviewer.core.categories import CATEGORY_LABELS, op_category
 from graphviewer.core.types import GraphSnapshot, Layout
 from graphviewer.render import paths
+from graphviewer.render.curves import curved_routes
 from graphviewer.render.marks import paint_highlights, paint_selection
 from graphviewer.render.modules import module_shares, paint_module_cards
 from graphviewer.render.overlay import (
@@ -111,8 +112,11 @@ class GraphScene:
 
     def _init_edges(self) -> None:
         lay = self.layout
-        pts = lay.edge_points.reshape(-1, 2).astype(np.float64)
-        off = np.asarray(lay.edge_offsets, dtype=np.int64)
+        pts, off = curved_routes(
+            lay.edge_points.reshape(-1, 2).astype(np.float64),
+            np.asarray(lay.edge_offsets, dtype=np.int64),
+            lay.direction,
+        )
         self._pts, self._off = pts, off
         n = len(off) - 1
         self._ebox = np.zeros((max(n, 0), 4))
