@@ -39,16 +39,13 @@ def test_direction_menu_lays_the_graph_out_left_to_right(
     assert window.canvas.scene.layout.direction == "LR"
     # the shortcut switches back
     with qtbot.waitSignal(window.session.relaid, timeout=20_000):
-        qtbot.keyClick(
-            window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-        )
+        ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        qtbot.keyClick(window, Qt.Key.Key_D, ctrl_shift)
     assert window.canvas.scene.layout.direction == "TB"
     assert _menu_action(window, "directionTB").isChecked()
 
 
-def test_direction_is_remembered_by_the_next_window(
-    window: MainWindow, qtbot: QtBot
-) -> None:
+def test_direction_is_remembered_by_the_next_window(window: MainWindow, qtbot: QtBot) -> None:
     _menu_action(window, "directionLR").trigger()  # no graph open: only remembered
     again = MainWindow()
     qtbot.addWidget(again)
