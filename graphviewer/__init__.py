@@ -57,7 +57,9 @@ def graph(
 
     _library_app()
     snapshot = capture_model(model, inputs, mode, stats=False)
-    return GraphPicture(snapshot, depth, expand_all, direction, fit, theme, _live=(model, inputs))
+    return GraphPicture(
+        snapshot, depth, expand_all, direction, fit, theme, _show=lambda: show(model, inputs, mode)
+    )
 
 
 def show(model: torch.nn.Module, inputs: Any, mode: Mode = "train") -> None:

@@ -36,7 +36,8 @@ class GraphPicture:
     direction: Direction | None = None
     fit: Fit = "slide"
     theme: str = "light"
-    _live: tuple[Any, Any] | None = field(default=None, repr=False)  # (model, inputs) for show
+    # opens the window on the live model (set by `graphviewer.graph`; render knows no window)
+    _show: Callable[[], None] | None = field(default=None, repr=False)
     _svg: str | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
@@ -73,14 +74,12 @@ class GraphPicture:
 
     def show(self) -> None:
         """Open the window on the model this picture was captured from."""
-        if self._live is None:
+        if self._show is None:
             raise RuntimeError(
                 "this picture has no live model to open (made from a snapshot): "
                 "use graphviewer.show(model, inputs)"
             )
-        import graphviewer
-
-        graphviewer.show(*self._live, mode=self.snapshot.mode)
+        self._show()
 
     def _repr_svg_(self) -> str:
         return self.svg()

@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 from graphviewer.core.categories import CATEGORY_LABELS, op_category
 from graphviewer.core.types import GraphSnapshot, Layout
 from graphviewer.render import paths
+from graphviewer.render.curves import curved_routes
 from graphviewer.render.marks import paint_highlights, paint_selection
 from graphviewer.render.modules import module_shares, paint_module_cards
 from graphviewer.render.overlay import (
@@ -39,13 +40,13 @@ from graphviewer.render.text import (
     SMALL_FONT_PX,
     edge_text,
     group_font,
-    group_text,
     item_text,
     node_font,
     small_font,
     text_measurer,
 )
 from graphviewer.render.theme import Theme
+from graphviewer.render.titles import TitleSlots, paint_group_titles
 
 __all__ = ["GraphScene", "Hit", "ViewState", "node_font", "text_measurer"]
 
@@ -71,7 +72,8 @@ class GraphScene:
         self._x1, self._y1 = boxes[:, 0] + boxes[:, 2], boxes[:, 1] + boxes[:, 3]
         self._gboxes = layout.group_boxes.reshape(-1, 4).astype(np.float64)
         self._gbox_rows: list[list[float]] = self._gboxes.tolist()
-        self._group_texts: dict[int, str] = {}
+        self.title_slots = TitleSlots()  # `render.titles`: where each group's title goes
+        self._sorted_y: tuple[np.ndarray, np.ndarray] | None = None
         self._stub = np.asarray(layout.is_stub, dtype=bool)
         graph = snapshot.graph
         cat = np.empty(len(layout.items), dtype=np.int32)
@@ -111,8 +113,11 @@ class GraphScene:
 
     def _init_edges(self) -> None:
         lay = self.layout
-        pts = lay.edge_points.reshape(-1, 2).astype(np.float64)
-        off = np.asarray(lay.edge_offsets, dtype=np.int64)
+        pts, off = curved_routes(
+            lay.edge_points.reshape(-1, 2).astype(np.float64),
+            np.asarray(lay.edge_offsets, dtype=np.int64),
+            lay.direction,
+        )
         self._pts, self._off = pts, off
         n = len(off) - 1
         self._ebox = np.zeros((max(n, 0), 4))
@@ -237,6 +242,8 @@ class GraphScene:
         paint_highlights(painter, self, state, scale, NODE_RADIUS, visible)
         raster = painter.paintEngine().type() == QPaintEngine.Type.Raster
         self._paint_edges(painter, np.nonzero(edges)[0], scale, everything, detail, raster)
+        if self._fonts[2].pixelSize() * scale >= self._min_text:
+            paint_group_titles(painter, self, np.nonzero(groups)[0].tolist(), self._fonts[2])
         colours = overlay_colours(self, state.overlay) if state.overlay is not None else None
         self._paint_boxes(painter, items, scale, everything, detail, raster, colours)
         self._paint_labels(painter, np.nonzero(items)[0], scale, colours)
@@ -269,24 +276,24 @@ class GraphScene:
         for g in which_list:  # outermost first: inner boxes paint over their parents
             painter.setBrush(fills[min(int(depths[g]), len(fills) - 1)])
             painter.drawRoundedRect(QRectF(*rows[g]), GROUP_RADIUS, GROUP_RADIUS)
-        font = self._fonts[2]
-        if font.pixelSize() * scale < self._min_text:
-            return
-        painter.setFont(font)
-        painter.setPen(theme.muted_text)
-        metrics = QFontMetricsF(font)
-        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        for g in which_list:
-            x, y, w, _h = rows[g]
-            text = self._group_texts.get(g)
-            if text is None:
-                path = lay.group_paths[g]
-                text = group_text(self.snapshot.modules.get(path), path)
-                text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(w - 12, 1))
-                self._group_texts[g] = text
-            painter.drawText(
-                QRectF(x + 6, y + 2, max(w - 12, 1), font.pixelSize() * 1.5), left, text
-            )
+
+    @property
+    def edge_points(self) -> np.ndarray:
+        """The drawn edge polylines' points (curves sampled), concatenated (read-only)."""
+        return self._pts
+
+    @property
+    def group_rows(self) -> list[list[float]]:
+        """Per group box: x, y, width, height as Python floats (read-only)."""
+        return self._gbox_rows
+
+    @property
+    def sorted_edge_y(self) -> tuple[np.ndarray, np.ndarray]:
+        """Edge points' y sorted, and the point index of each (for band look-ups)."""
+        if self._sorted_y is None:
+            order = np.argsort(self._pts[:, 1], kind="stable")
+            self._sorted_y = (self._pts[order, 1], order)
+        return self._sorted_y
 
     def _cached(self, key: tuple[object, ...], everything: bool, build) -> QPainterPath:  # type: ignore[no-untyped-def]
         """`build()`, kept for the next full frame when this frame shows everything."""

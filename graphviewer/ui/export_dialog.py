@@ -45,6 +45,7 @@ from graphviewer.render.export import (
 from graphviewer.render.page import paint_page
 from graphviewer.render.scene import GraphScene, ViewState
 from graphviewer.render.theme import Theme, theme_named
+from graphviewer.ui.export_shape import Shaper, ShapeRow
 from graphviewer.ui.worker import JobWorker
 
 if TYPE_CHECKING:
@@ -66,10 +67,12 @@ class ExportDialog(QDialog):
         visible_rect: QRectF | None,
         default_name: str,
         state: ViewState | None = None,
+        shaper: Shaper | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export Graph")
-        self._factory = scene_factory
+        self._window_factory = self._factory = scene_factory
+        self._shaper = shaper
         self._scenes: dict[str, GraphScene] = {}
         self._visible = visible_rect
         self._state = state or ViewState()
@@ -95,6 +98,8 @@ class ExportDialog(QDialog):
             self.title_check.toggled,
             self.title_edit.textChanged,
             self.visible_radio.toggled,
+            self.shape_row.fit_box.currentIndexChanged,
+            self.shape_row.direction_box.currentIndexChanged,
         ):
             signal.connect(self._on_options_changed)
         self._on_options_changed()
@@ -153,6 +158,9 @@ class ExportDialog(QDialog):
         form.addRow("Include", self.legend_check)
         form.addRow("", title_row)
         form.addRow("Area", area_row)
+        self.shape_row = ShapeRow()
+        if self._shaper is not None:
+            form.addRow("Shape", self.shape_row)
         form.addRow("File", path_row)
 
         self.preview = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
@@ -210,7 +218,25 @@ class ExportDialog(QDialog):
             self._scenes[name] = self._factory(theme_named(name))
         return self._scenes[name]
 
+    def _apply_shape(self) -> None:
+        """Use the window's layout, or one laid out again for the chosen fit and direction."""
+        row = self.shape_row
+        row.sync()
+        reshaped = self._shaper is not None and row.fit != "window"
+        factory = (
+            self._shaper(row.direction, row.fit)  # type: ignore[arg-type, misc]
+            if reshaped
+            else self._window_factory
+        )
+        if factory is not self._factory:
+            self._factory, self._scenes = factory, {}
+        # the visible area is the window's: a picture laid out again is exported whole
+        self.visible_radio.setEnabled(self._visible is not None and not reshaped)
+        if reshaped and self.visible_radio.isChecked():
+            self.whole_radio.setChecked(True)
+
     def _on_options_changed(self, *_args: Any) -> None:
+        self._apply_shape()
         self.scale_spin.setEnabled(not self.by_width.isChecked())
         self.width_spin.setEnabled(self.by_width.isChecked())
         self.title_edit.setEnabled(self.title_check.isChecked())
@@ -352,6 +378,10 @@ class ExportDialog(QDialog):
         self.title_check.setChecked(_flag(s.value("export/title", True)))
         if self._visible is not None and s.value("export/area", "whole") == "visible":
             self.visible_radio.setChecked(True)
+        row = self.shape_row
+        row.fit_box.setCurrentIndex(max(row.fit_box.findData(s.value("export/fit", "window")), 0))
+        direction = s.value("export/direction", "")
+        row.direction_box.setCurrentIndex(max(row.direction_box.findData(direction), 0))
         folder = s.value("export/folder", "")
         name = Path(self.path_edit.text()).name
         if folder and Path(str(folder)).is_dir():
@@ -367,6 +397,8 @@ class ExportDialog(QDialog):
         s.setValue("export/legend", self.legend_check.isChecked())
         s.setValue("export/title", self.title_check.isChecked())
         s.setValue("export/area", "visible" if self.visible_radio.isChecked() else "whole")
+        s.setValue("export/fit", self.shape_row.fit)
+        s.setValue("export/direction", self.shape_row.direction or "")
         s.setValue("export/folder", str(path.resolve().parent))
 
 

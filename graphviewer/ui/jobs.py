@@ -17,6 +17,7 @@ from pathlib import Path
 
 from graphviewer.core.errors import CaptureError
 from graphviewer.core.jobs import CancelToken, Job, Progress
+from graphviewer.core.layout.direction import Direction
 from graphviewer.core.types import GraphSnapshot, Layout, Mode, ModelSpec
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class OpenRequest:
     collapsed: frozenset[str] | None = None  # None: the layout engine's default depth
     depth: int | None = None  # the expansion depth when `collapsed` is None (None: default)
     device: str | None = None  # "meta": build without weights; None: the file's hint, else cpu
+    direction: Direction = "TB"  # the flow: top to bottom or left to right
 
     @property
     def title(self) -> str:
@@ -63,7 +65,8 @@ class OpenedGraph:
     error: CaptureError | None = None
 
     def with_layout(self, layout: Layout) -> OpenedGraph:
-        return replace(self, layout=layout, request=replace(self.request, collapsed=None))
+        request = replace(self.request, collapsed=None, direction=layout.direction)
+        return replace(self, layout=layout, request=request)
 
 
 def open_model(
@@ -92,7 +95,9 @@ def open_model(
         collapsed = _unfold_failure(snapshot, collapsed, request.depth)
     del spec  # the live model stays in the request only for `graphviewer.show`
     timings.update(snapshot.timings)
-    layout = yield from lay_out(snapshot, collapsed, None, measure, cancel, depth=request.depth)
+    layout = yield from lay_out(
+        snapshot, collapsed, None, measure, cancel, depth=request.depth, direction=request.direction
+    )
     timings["layout"] = layout.seconds
     log.info(
         "opened %s: %d nodes; %s",
@@ -162,8 +167,10 @@ def lay_out(
     cancel: CancelToken,
     *,
     depth: int | None = None,
+    direction: Direction = "TB",
 ) -> Job[Layout]:
-    """Lay out `snapshot` with `collapsed` modules (None: fold below `depth`), near `previous`."""
+    """Lay out `snapshot` with `collapsed` modules (None: fold below `depth`), near `previous`,
+    flowing in `direction`."""
     from graphviewer.core.layout import default_collapsed, layout_graph
 
     yield Progress("laying out")
@@ -174,5 +181,10 @@ def lay_out(
     else:  # a reload may have renamed or removed modules
         collapsed = frozenset(p for p in collapsed if p in snapshot.modules)
     return layout_graph(  # no_grad's empty graph gives an empty layout
-        snapshot.graph, snapshot.modules, collapsed=collapsed, measure=measure, previous=previous
+        snapshot.graph,
+        snapshot.modules,
+        collapsed=collapsed,
+        measure=measure,
+        previous=previous,
+        direction=direction,
     )

@@ -32,6 +32,7 @@ from graphviewer.render.theme import theme_named
 from graphviewer.ui import dialogs
 from graphviewer.ui.actions import build_actions, build_menus, build_toolbar, shortcut_rows
 from graphviewer.ui.canvas import GraphCanvas
+from graphviewer.ui.direction_menu import install_direction_menu
 from graphviewer.ui.dock_presence import DockPresence, settle_layout
 from graphviewer.ui.graph_items import drawn_item, module_key, module_of_item, toggle_fold
 from graphviewer.ui.icons import icon
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.watcher = QFileSystemWatcher(self)
         self._shown_path: Path | None = None
         self._connect()
+        self.direction_menu = install_direction_menu(view_menu, self.session, self.canvas.fit)
         self.modes = install_modes(self)  # View ▸ Compare modes, Ctrl+1/2/3, the Modes dock
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme_changed)
         self._apply_theme(self.settings.theme())
@@ -335,6 +337,7 @@ class MainWindow(QMainWindow):
             self.message_bar.show_message("info", "Export is not available in this build.")
             return
         from graphviewer.render.scene import GraphScene
+        from graphviewer.ui.export_shape import shaper
 
         snap, layout = current.snapshot, current.layout
         dialog = ExportDialog(
@@ -343,6 +346,7 @@ class MainWindow(QMainWindow):
             self.canvas.visible_rect(),
             f"{current.request.title.rsplit('.', 1)[0]}-{snap.mode}",
             state=self.canvas.state,
+            shaper=shaper(snap, layout.collapsed),
         )
         dialog.exec()
 

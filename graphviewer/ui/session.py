@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from graphviewer.core.errors import NeedsInputError, UntrustedFileError
 from graphviewer.core.jobs import CancelToken, Job, Progress
+from graphviewer.core.layout.direction import Direction
 from graphviewer.core.types import Layout, Mode
 from graphviewer.ui.jobs import MeasureFactory, OpenedGraph, OpenRequest, lay_out, open_model
 from graphviewer.ui.mode_cache import ModeCache
@@ -47,6 +48,7 @@ class ModelSession(QObject):
         self.modes = ModeCache()  # the open model's captures per mode
         self._pending: OpenRequest | None = None
         self._anchor = ""
+        self.direction: Direction = "TB"  # the flow of every graph opened from now on
         self._opener = JobWorker(self)
         self._layouter = JobWorker(self)
         self._opener.progress.connect(self._on_opener_progress)
@@ -73,6 +75,7 @@ class ModelSession(QObject):
     # -- requests ------------------------------------------------------------------------------
     def open(self, request: OpenRequest) -> None:
         """Open a file or live model in a worker; a running open is cancelled first."""
+        request = replace(request, direction=self.direction)
         self._pending = request
         make_measure = self._make_measure
         self._layouter.cancel()
@@ -115,18 +118,27 @@ class ModelSession(QObject):
             if wanted != opened.layout.collapsed:
                 self.set_collapsed(wanted)
 
+    def set_direction(self, direction: Direction) -> None:
+        """Flow every graph `direction` from now on, the current one laid out again at once."""
+        self.direction = direction
+        if self.current is not None and self.current.layout.direction != direction:
+            self.set_collapsed(self.current.layout.collapsed)
+
     def set_collapsed(self, collapsed: frozenset[str], anchor: str = "") -> None:
         """Lay the current graph out again with `collapsed` modules; `anchor` stays in place."""
         current = self.current
         if current is None:
             return
+        direction = self.direction
         self._anchor = anchor
         make_measure = self._make_measure
 
         def job(cancel: CancelToken, _report: object) -> Job[tuple[object, Layout]]:
             measure = make_measure() if make_measure is not None else None
             snapshot = current.snapshot
-            layout = yield from lay_out(snapshot, collapsed, current.layout, measure, cancel)
+            layout = yield from lay_out(
+                snapshot, collapsed, current.layout, measure, cancel, direction=direction
+            )
             return snapshot, layout
 
         self._layouter.submit(job, name="graphviewer-layout")

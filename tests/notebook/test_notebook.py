@@ -132,3 +132,11 @@ def test_show_after_export_opens_the_window(qapp: object, tmp_path: Path, qtbot)
     graphviewer.show(model, x)  # returns once the window closes
     assert seen
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+
+
+def test_a_picture_of_a_snapshot_alone_says_how_to_open_the_window(qapp: object) -> None:
+    model, x = _model()
+    picture = GraphPicture(graphviewer.capture(model, x))
+    with pytest.raises(RuntimeError, match=r"graphviewer.show\(model, inputs\)"):
+        picture.show()
+    assert graphviewer.graph(model, x)._show is not None

@@ -19,7 +19,8 @@ TARGETS: dict[str, tuple[float, float]] = {"slide": (1840.0, 960.0), "page": (70
 ENOUGH: dict[str, float] = {"slide": 2.0, "page": 1.0}
 MAX_WRAP = 6  # columns or rows at most: more and the eye loses the flow
 FIT_MAX_ITEMS = 2_000  # above this no slide can hold the graph readably: one layout, as laid out
-WRAP_GAIN = 1.03  # one more column must draw the graph larger by this much to be worth a turn
+SPLIT_PENALTY = 0.7  # per module box cut in two that one column could have held whole
+WRAP_GAIN = 1.1  # one more column must draw the graph larger by this much to be worth a turn
 
 
 def check_fit(fit: str) -> Fit:
@@ -66,10 +67,28 @@ def arrange(
             wrapped = wrap_layout(plain, columns)
             if wrapped.wrapped < columns:
                 break  # no more places to cut
-            s = size(wrapped)
+            s = size(wrapped) * SPLIT_PENALTY ** _small_splits(plain, wrapped)
             if s > scale * WRAP_GAIN:
                 candidate, scale = wrapped, s
         if best is None or scale > best_scale * 1.02:
             best, best_scale = candidate, scale
     assert best is not None
     return best
+
+
+def _small_splits(plain: Layout, wrapped: Layout) -> int:
+    """How many module boxes `wrapped` cut into pieces though one column is taller than them."""
+    column = wrapped.bounds[3] if wrapped.direction == "TB" else wrapped.bounds[2]
+    extent = 3 if plain.direction == "TB" else 2
+    before = {p: plain.group_paths.count(p) for p in set(plain.group_paths)}
+    count = 0
+    for path in set(wrapped.group_paths):
+        extra = wrapped.group_paths.count(path) - before.get(path, 0)
+        if extra > 0:
+            tallest = max(
+                b[extent]
+                for b, q in zip(plain.group_boxes, plain.group_paths, strict=True)
+                if q == path
+            )
+            count += extra if tallest < column else 0
+    return count

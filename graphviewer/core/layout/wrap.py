@@ -16,7 +16,8 @@ COLUMN_GAP = 48.0  # between two columns, before the lanes of the edges that go 
 LANE = 5.0  # between two edges going round the same cut
 MARGIN = 14.0  # below a column's foot and above its head, where those edges run
 TITLE_ROOM = 22.0  # above a column's content, per module box continued from the column before
-SLACK = 1.08  # a column may be this much longer than the shortest longest one, to cut cleaner
+SPLIT_COST = 4  # a module box cut in two costs as much as this many edges going round
+SLACK = 1.15  # a column may be this much longer than the shortest longest one, to cut cleaner
 PIECE_INSET = 4.0  # nested module boxes cut at the same place end this far apart
 
 
@@ -94,8 +95,17 @@ def _balanced_cuts(layout: Layout, columns: int) -> np.ndarray:
             lo = mid
         else:
             hi, best = mid, found
-    # with a little slack, cut where the fewest edges have to go round
-    cut_count = _edges_across(layout, places)
+    # with a little slack, cut where the fewest edges have to go round and no module box
+    # that would fit one column whole is cut in two
+    gb = layout.group_boxes
+    split = np.zeros(len(places))
+    if len(gb):
+        small = gb[gb[:, 3] < hi]
+        split = (
+            (small[None, :, 1] < places[:, None])
+            & (places[:, None] < small[None, :, 1] + small[None, :, 3])
+        ).sum(axis=1)
+    cut_count = _edges_across(layout, places) + SPLIT_COST * split
     slack = hi * SLACK
     chosen: list[float] = []
     start = top
