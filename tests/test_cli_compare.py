@@ -57,8 +57,9 @@ def test_inspect_compare_json_has_the_compare_object(capsys: pytest.CaptureFixtu
 
 
 def test_export_compare_draws_the_marked_graph(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, qapp: object
 ) -> None:
+    # `qapp`: the QApplication comes first (the CLI alone makes a QGuiApplication)
     out_file = tmp_path / "diff.svg"
     code, out, err = run(capsys, "export", MLP, "--compare", "train", "eval", "-o", str(out_file))
     assert code == 0, err

@@ -73,7 +73,6 @@ class ModesController(QObject):
             action.triggered.connect(lambda _=False, m=mode: self.show_mode(m))
         self.panel.change_activated.connect(self._on_panel_change_activated)
         self.panel.other_chosen.connect(self._on_panel_other_chosen)
-        self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
         self.worker.finished.connect(self._on_worker_finished)
         self.worker.failed.connect(self._on_worker_failed)
         self.worker.progress.connect(lambda _j, p: window.status.set_progress(p))
@@ -211,6 +210,7 @@ class ModesController(QObject):
         if on:
             self.dock.show()
             self.dock.raise_()
+            self.window.resizeDocks([self.dock], [440], Qt.Orientation.Horizontal)
             current = self.session.current
             if current is not None and self._valid_for(current):
                 self._apply()
@@ -223,10 +223,6 @@ class ModesController(QObject):
             if current is not None:
                 title = f"{current.request.title} — {current.snapshot.mode} — graphviewer"
                 self.window.setWindowTitle(title)
-
-    def _on_dock_visibility_changed(self, visible: bool) -> None:
-        if not visible and self.active and not self.window.isMinimized():
-            self.compare.setChecked(False)  # closing the dock ends the comparison
 
     def _on_session_opened(self, opened: OpenedGraph) -> None:
         self._update_enabled()
