@@ -83,3 +83,20 @@ def test_inspect_compare_rejects_an_unknown_mode(capsys: pytest.CaptureFixture[s
         main(["inspect", MLP, "--compare", "train", "test"])
     assert exit_.value.code == 2
     assert "invalid choice: 'test'" in capsys.readouterr().err
+
+
+def test_inspect_compare_of_a_failing_forward_names_the_mode(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "inspect", str(SAMPLES / "forward_raises.py"), "--compare",
+                       "train", "eval")  # fmt: skip
+    assert code == 2
+    assert "forward_raises.py: in train mode: forward raised RuntimeError: mat1 and mat2" in err
+
+
+def test_inspect_compare_of_a_plain_autograd_script_says_why_not(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "inspect", str(SAMPLES / "autograd_scalar.py"), "--compare",
+                       "train", "eval")  # fmt: skip
+    assert code == 2 and "there is no nn.Module to switch between modes" in err

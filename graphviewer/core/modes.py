@@ -109,20 +109,23 @@ def capture_modes(
     """
     cancel = cancel or CancelToken()
     modes = tuple(dict.fromkeys(modes))
+    if spec.model is None:
+        raise CaptureError(
+            "there is no nn.Module to switch between modes: a plain autograd script's graph is "
+            "built before graphviewer runs anything, the same in every mode",
+            path=spec.path,
+        )
     captures: dict[Mode, ModeCapture] = {}
     kept: dict[Mode, ModeOutputs] = {}
     deltas: dict[frozenset[Mode], dict[str, OutputDelta]] = {}
-    with _grads_kept(spec.model):
+    model = spec.model
+    with _grads_kept(model):
         for k, mode in enumerate(modes):
             yield Progress(f"capturing {mode}", k, len(modes))
             cancel.raise_if_cancelled()
-            if spec.model is None:  # a plain autograd script: one graph, nothing to hook
-                snapshot = yield from capture_graph(spec, mode, cancel=cancel, report=report)
-                captures[mode] = ModeCapture(snapshot)
-                continue
             outputs = kept[mode] = ModeOutputs(budget)
             comparers = [OutputComparer(mode, earlier, kept[earlier]) for earlier in modes[:k]]
-            probe = ModeProbe(spec.model, outputs, comparers)
+            probe = ModeProbe(model, outputs, comparers)
             try:
                 with probe:
                     snapshot = yield from capture_graph(
@@ -141,16 +144,8 @@ def capture_modes(
 
 
 @contextmanager
-def _nothing() -> Iterator[None]:
-    yield
-
-
-@contextmanager
-def _grads_kept(model: nn.Module | None) -> Iterator[None]:
+def _grads_kept(model: nn.Module) -> Iterator[None]:
     """Every parameter's `.grad` as it was: the same tensor object with the same values."""
-    if model is None:
-        yield
-        return
     saved = []
     for p in model.parameters():
         g = p.grad
