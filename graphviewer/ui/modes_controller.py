@@ -14,7 +14,7 @@ import html
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QComboBox, QDockWidget, QMenu, QToolBar
 
 from graphviewer.core.mode_diff import ModeDiff
@@ -76,6 +76,10 @@ class ModesController(QObject):
         self.worker.finished.connect(self._on_worker_finished)
         self.worker.failed.connect(self._on_worker_failed)
         self.worker.progress.connect(lambda _j, p: window.status.set_progress(p))
+        self.worker.cancelled.connect(self._on_worker_cancelled)
+        window.status.cancel_requested.connect(self.worker.cancel)  # Esc and the bar's Cancel
+        window.actions_.cancel.triggered.connect(self.worker.cancel)
+        window.installEventFilter(self)  # closing the window cancels a comparison running
         self.session.opened.connect(self._on_session_opened)
         self.session.relaid.connect(self._on_session_relaid)
         window.inspector.selection_changed.connect(self._on_selection_changed)
@@ -154,6 +158,21 @@ class ModesController(QObject):
             self.other = "eval" if shown != "eval" else "train"
         # The compare run's own capture of the drawn mode: the diff's node ids are its.
         self.session.show_cached(compared.opened[shown], current.layout.collapsed)
+
+    def _on_worker_cancelled(self, _job: int) -> None:
+        if self.worker.busy:  # superseded by a newer comparison
+            return
+        self.window.status.set_busy(False)
+        if self.active:
+            self.panel.clear("Comparison cancelled. Compare modes again (Ctrl+M twice) to rerun.")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.worker.cancel()
+        return False
+
+    def wait_idle(self, timeout_s: float = 5.0) -> bool:
+        return self.worker.wait_idle(timeout_s)
 
     def _on_worker_failed(self, _job: int, error: BaseException) -> None:
         log.info("compare failed: %s", error)

@@ -127,3 +127,16 @@ def test_modes_compare_of_a_failing_forward_says_so(window: MainWindow, qtbot: Q
     assert "in train mode: forward raised RuntimeError" in window.message_bar._label.text()
     assert "modes" not in window.canvas.layers
     assert window.modes.panel.title.text().startswith("Could not compare the modes")
+
+
+def test_modes_esc_cancels_a_comparison(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    open_and_wait(SAMPLES / "mlp.py")
+    with qtbot.waitSignal(window.modes.worker.cancelled, timeout=5000):
+        qtbot.keyClick(window, Qt.Key.Key_M, CTRL)
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.modes.wait_idle(10.0)
+    qtbot.wait(50)
+    assert "cancelled" in window.modes.panel.title.text()
+    assert "modes" not in window.canvas.layers and not window.status.bar.isVisible()
