@@ -58,7 +58,8 @@ def test_inspect_compare_json_has_the_compare_object(capsys: pytest.CaptureFixtu
 
 def test_export_compare_draws_the_marked_graph(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, qapp: object
-) -> None:  # `qapp` first: a later QApplication cannot replace the CLI's QGuiApplication
+) -> None:
+    # `qapp`: the QApplication comes first (the CLI alone makes a QGuiApplication)
     out_file = tmp_path / "diff.svg"
     code, out, err = run(capsys, "export", MLP, "--compare", "train", "eval", "-o", str(out_file))
     assert code == 0, err
@@ -82,3 +83,20 @@ def test_inspect_compare_rejects_an_unknown_mode(capsys: pytest.CaptureFixture[s
         main(["inspect", MLP, "--compare", "train", "test"])
     assert exit_.value.code == 2
     assert "invalid choice: 'test'" in capsys.readouterr().err
+
+
+def test_inspect_compare_of_a_failing_forward_names_the_mode(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "inspect", str(SAMPLES / "forward_raises.py"), "--compare",
+                       "train", "eval")  # fmt: skip
+    assert code == 2
+    assert "forward_raises.py: in train mode: forward raised RuntimeError: mat1 and mat2" in err
+
+
+def test_inspect_compare_of_a_plain_autograd_script_says_why_not(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "inspect", str(SAMPLES / "autograd_scalar.py"), "--compare",
+                       "train", "eval")  # fmt: skip
+    assert code == 2 and "there is no nn.Module to switch between modes" in err

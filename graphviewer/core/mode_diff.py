@@ -15,9 +15,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import torch
-
-from graphviewer.core.modes import BatchNormProbe, DropoutProbe, ModeOutputs, ModeRun
+from graphviewer.core.mode_outputs import OutputDelta
+from graphviewer.core.modes import BatchNormProbe, DropoutProbe, ModeRun
 from graphviewer.core.types import GraphNode, GraphSnapshot, Mode
 
 # A module output counts as changed beyond this, relative to its own size (float32 noise).
@@ -103,52 +102,25 @@ def nodes_only_in(one: GraphSnapshot, other: GraphSnapshot) -> list[NodeChange]:
     return out
 
 
-def _compare(xs: list[torch.Tensor], ys: list[torch.Tensor]) -> tuple[float, float, str]:
-    """(max |x − y|, ‖x − y‖ / ‖x‖, note) over paired tensors."""
-    if len(xs) != len(ys):
-        return math.nan, math.nan, f"{len(xs)} tensors against {len(ys)}"
-    max_abs, diff2, base2 = 0.0, 0.0, 0.0
-    for x, y in zip(xs, ys, strict=True):
-        if x.shape != y.shape:
-            return math.nan, math.nan, f"shape {tuple(x.shape)} against {tuple(y.shape)}"
-        d = (x.double() - y.double()).abs()
-        finite = torch.isfinite(d)
-        if d.numel():
-            max_abs = max(max_abs, float(d[finite].max()) if bool(finite.any()) else 0.0)
-        diff2 += float((d[finite] ** 2).sum())
-        base2 += float((x.double()[torch.isfinite(x)] ** 2).sum())
-    if base2 == 0.0:
-        return max_abs, (0.0 if diff2 == 0.0 else math.inf), ""
-    return max_abs, math.sqrt(diff2 / base2), ""
-
-
 def _module_changes(
-    snap: GraphSnapshot, a: ModeOutputs, b: ModeOutputs
+    snap: GraphSnapshot, a: Mode, deltas: dict[str, OutputDelta]
 ) -> tuple[ModuleChange, ...]:
     changes = []
-    with torch._C.DisableTorchFunction():
-        for path, info in snap.modules.items():
-            if path in a.skipped or path in b.skipped:
-                note = "not compared: the module outputs exceed the memory budget"
-                changes.append(ModuleChange(path, info.class_name, math.nan, math.nan, False, note))
-                continue
-            xs, ys = a.by_module.get(path), b.by_module.get(path)
-            if not xs or ys is None:
-                continue  # not called, or returned no tensor
-            max_abs, relative, note = _compare(xs, ys)
-            scale = max((float(x.abs().max()) for x in xs if x.numel()), default=0.0)
-            changed = not note and max_abs > CHANGE_ATOL + CHANGE_RTOL * scale
-            changes.append(ModuleChange(path, info.class_name, max_abs, relative, changed, note))
+    for path, info in snap.modules.items():
+        d = deltas.get(path)
+        if d is None:
+            continue  # not called, or returned no tensor
+        if d.note:
+            changes.append(ModuleChange(path, info.class_name, math.nan, math.nan, False, d.note))
+            continue
+        changed = d.max_abs > CHANGE_ATOL + CHANGE_RTOL * d.absmax.get(a, 0.0)
+        changes.append(ModuleChange(path, info.class_name, d.max_abs, d.relative(a), changed))
     changes.sort(key=lambda c: (not c.changed, -_sortable(c.relative), c.path))
     return tuple(changes)
 
 
 def _sortable(x: float) -> float:
     return -1.0 if math.isnan(x) else x
-
-
-def _root_output(outputs: ModeOutputs) -> list[torch.Tensor] | None:
-    return outputs.by_module.get("")
 
 
 def diff_modes(run: ModeRun, a: Mode, b: Mode) -> ModeDiff:
@@ -159,13 +131,10 @@ def diff_modes(run: ModeRun, a: Mode, b: Mode) -> ModeDiff:
             raise ValueError(f"mode {mode!r} was not captured (captured: {captured})")
     snap_a, snap_b = run.captures[a].snapshot, run.captures[b].snapshot
     only = nodes_only_in(snap_a, snap_b) + nodes_only_in(snap_b, snap_a)
-    modules = _module_changes(snap_a, run.outputs[a], run.outputs[b])
-    out_a, out_b = _root_output(run.outputs[a]), _root_output(run.outputs[b])
-    output_max_abs = None
-    if out_a and out_b is not None:
-        with torch._C.DisableTorchFunction():
-            found, _, note = _compare(out_a, out_b)
-        output_max_abs = None if note else found
+    deltas = run.deltas.get(frozenset((a, b)), {}) if a != b else {}
+    modules = _module_changes(snap_a, a, deltas)
+    root = deltas.get("")
+    output_max_abs = root.max_abs if root is not None and not root.note else None
     allclose, eval_max = _eval_no_grad(run)
     unsaved = None
     if "eval" in run.captures:
@@ -187,14 +156,7 @@ def diff_modes(run: ModeRun, a: Mode, b: Mode) -> ModeDiff:
 
 def _eval_no_grad(run: ModeRun) -> tuple[bool | None, float | None]:
     """Whether the eval and no_grad outputs are `torch.allclose`, and their max |Δ|."""
-    if "eval" not in run.outputs or "no_grad" not in run.outputs:
-        return None, None
-    xs, ys = _root_output(run.outputs["eval"]), _root_output(run.outputs["no_grad"])
-    if not xs or ys is None or len(xs) != len(ys):
-        return None, None
-    with torch._C.DisableTorchFunction():
-        if any(x.shape != y.shape for x, y in zip(xs, ys, strict=True)):
-            return False, None
-        close = all(torch.allclose(x, y, equal_nan=True) for x, y in zip(xs, ys, strict=True))
-        max_abs, _, _ = _compare(xs, ys)
-    return close, max_abs
+    root = run.deltas.get(frozenset(("eval", "no_grad")), {}).get("")
+    if root is None or root.note:
+        return (False, None) if root is not None and "shape" in root.note else (None, None)
+    return root.allclose, root.max_abs

@@ -18,6 +18,7 @@ from graphviewer.core.report import format_bytes
 from graphviewer.core.types import Mode
 
 _SHOWN_CHANNELS = 6
+_SHOWN_MODULES = 30
 
 
 def format_number(x: float) -> str:
@@ -108,11 +109,13 @@ def format_compare(diff: ModeDiff, where: str) -> str:
     lines.append("")
     lines.append(f"module outputs that changed (max |{a} − {b}|, relative): {len(changed)}")
     width = max((len(m.path or "(root)") + len(m.class_name) for m in changed), default=0) + 3
-    for m in changed:
+    for m in changed[:_SHOWN_MODULES]:
         name = f"{m.path or '(root)'} ({m.class_name})"
         lines.append(
             f"  {name:<{width}} {format_number(m.max_abs):>9}  {format_relative(m.relative):>7}"
         )
+    if len(changed) > _SHOWN_MODULES:
+        lines.append(f"  … and {len(changed) - _SHOWN_MODULES} more (--json lists them all)")
     same = [m.path or "(root)" for m in diff.modules if not m.changed and not m.note]
     if same:
         lines.append(f"  unchanged: {', '.join(same)}")
@@ -134,9 +137,9 @@ def format_compare(diff: ModeDiff, where: str) -> str:
         lines.append("batchnorm (per channel):")
         for path in norms:
             lines.append(f"  {path}")
-            for mode, probes in diff.batchnorms.items():
-                if path in probes:
-                    lines += [f"    {line}" for line in batchnorm_lines(mode, probes[path])]
+            for mode, bns in diff.batchnorms.items():
+                if path in bns:
+                    lines += [f"    {line}" for line in batchnorm_lines(mode, bns[path])]
     lines.append("")
     lines += summary_lines(diff)
     return "\n".join(lines)

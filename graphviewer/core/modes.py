@@ -2,11 +2,12 @@
 
 `capture_modes` is a job: it runs `capture_graph` once per mode on one `ModelSpec` (so the
 input is the very same tensors) while a `ModeProbe` watches what the modes change: each
-module's outputs (kept as detached CPU copies for the diff, within a memory budget), what each
-Dropout zeroed and how it scaled the rest, and each BatchNorm's batch statistics next to its
-running statistics before and after the step. The captures themselves leave the model as it
-was (`core/integrity.py`: buffers, flags, parameters, every seeded RNG); this module adds the
-parameters' `.grad`, which a forward that calls `backward()` itself would otherwise change.
+module's outputs (compared as they are made with the earlier modes' kept copies:
+`core/mode_outputs.py`), what each Dropout zeroed and how it scaled the rest, and each
+BatchNorm's batch statistics next to its running statistics before and after the step. The
+captures themselves leave the model as it was (`core/integrity.py`: buffers, flags,
+parameters, every seeded RNG); this module adds the parameters' `.grad`, which a forward that
+calls `backward()` itself would otherwise change.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from graphviewer.core.capture import ProgressSink, capture_graph
 from graphviewer.core.errors import CaptureError
 from graphviewer.core.fake import is_fake
 from graphviewer.core.jobs import CancelToken, Job, Progress
+from graphviewer.core.mode_outputs import ModeOutputs, OutputComparer, OutputDelta
 from graphviewer.core.recorder import iter_tensors
 from graphviewer.core.types import MODES, GraphSnapshot, Mode, ModelSpec
 
@@ -84,23 +86,12 @@ class ModeCapture:
 
 
 @dataclass
-class ModeOutputs:
-    """Each module's outputs of one pass (every call, every tensor), as detached CPU copies.
-
-    Held by the worker for the diff only: the diff is plain data, these are dropped after it.
-    """
-
-    by_module: dict[str, list[torch.Tensor]] = field(default_factory=dict)
-    skipped: set[str] = field(default_factory=set)  # modules beyond the memory budget
-    nbytes: int = 0
-
-
-@dataclass
 class ModeRun:
-    """The captures of several modes of one model, and the module outputs the diff reads."""
+    """The captures of several modes of one model, and how each pair's module outputs differ
+    (keyed by the pair; each `OutputDelta` keeps both sides' sums)."""
 
     captures: dict[Mode, ModeCapture]
-    outputs: dict[Mode, ModeOutputs]
+    deltas: dict[frozenset[Mode], dict[str, OutputDelta]]
 
 
 def capture_modes(
@@ -118,15 +109,25 @@ def capture_modes(
     """
     cancel = cancel or CancelToken()
     modes = tuple(dict.fromkeys(modes))
+    if spec.model is None:
+        raise CaptureError(
+            "there is no nn.Module to switch between modes: a plain autograd script's graph is "
+            "built before graphviewer runs anything, the same in every mode",
+            path=spec.path,
+        )
     captures: dict[Mode, ModeCapture] = {}
-    outputs: dict[Mode, ModeOutputs] = {}
-    with _grads_kept(spec.model):
+    kept: dict[Mode, ModeOutputs] = {}
+    deltas: dict[frozenset[Mode], dict[str, OutputDelta]] = {}
+    model = spec.model
+    with _grads_kept(model):
         for k, mode in enumerate(modes):
             yield Progress(f"capturing {mode}", k, len(modes))
             cancel.raise_if_cancelled()
-            probe = ModeProbe(spec.model, budget) if spec.model is not None else None
+            outputs = kept[mode] = ModeOutputs(budget)
+            comparers = [OutputComparer(mode, earlier, kept[earlier]) for earlier in modes[:k]]
+            probe = ModeProbe(model, outputs, comparers)
             try:
-                with probe or _nothing():
+                with probe:
                     snapshot = yield from capture_graph(
                         spec, mode, cancel=cancel, report=report, stats=stats
                     )
@@ -135,26 +136,16 @@ def capture_modes(
                     f"in {mode} mode: {exc.cause}", path=exc.path, hint=exc.hint,
                     snapshot=exc.snapshot,
                 ) from exc  # fmt: skip
-            if probe is None:
-                captures[mode] = ModeCapture(snapshot)
-                outputs[mode] = ModeOutputs()
-            else:
-                captures[mode] = ModeCapture(snapshot, probe.dropouts, probe.batchnorms)
-                outputs[mode] = probe.outputs
-    return ModeRun(captures, outputs)
+            captures[mode] = ModeCapture(snapshot, probe.dropouts, probe.batchnorms)
+            for c in comparers:
+                deltas[frozenset((c.mine, c.theirs))] = c.deltas
+    kept.clear()  # the module outputs never outlive the captures
+    return ModeRun(captures, deltas)
 
 
 @contextmanager
-def _nothing() -> Iterator[None]:
-    yield
-
-
-@contextmanager
-def _grads_kept(model: nn.Module | None) -> Iterator[None]:
+def _grads_kept(model: nn.Module) -> Iterator[None]:
     """Every parameter's `.grad` as it was: the same tensor object with the same values."""
-    if model is None:
-        yield
-        return
     saved = []
     for p in model.parameters():
         g = p.grad
@@ -194,12 +185,14 @@ class ModeProbe:
     the recorder must not mistake the probe's arithmetic for the user's ops.
     """
 
-    def __init__(self, model: nn.Module, budget: int = OUTPUT_BUDGET_BYTES) -> None:
+    def __init__(
+        self, model: nn.Module, outputs: ModeOutputs, comparers: Sequence[OutputComparer] = ()
+    ) -> None:
         self._model = model
-        self._budget = budget
         self._thread = 0
         self._handles: list[Any] = []
-        self.outputs = ModeOutputs()
+        self.outputs = outputs
+        self._comparers = comparers
         self.dropouts: dict[str, DropoutProbe] = {}
         self.batchnorms: dict[str, BatchNormProbe] = {}
         self._bn_before: dict[str, tuple[Any, ...]] = {}
@@ -270,18 +263,10 @@ class ModeProbe:
 
     # -- what the hooks record -----------------------------------------------------------------
     def _keep_output(self, path: str, output: Any) -> None:
-        kept = self.outputs
-        if path in kept.skipped:
-            return
-        tensors = [t for t in iter_tensors(output) if not t.is_meta and not is_fake(t)]
-        size = sum(t.numel() * 4 for t in tensors)
-        if kept.nbytes + size > self._budget:
-            kept.skipped.add(path)
-            kept.by_module.pop(path, None)
-            return
-        kept.nbytes += size
-        copies = [t.detach().to("cpu", torch.float32, copy=True) for t in tensors]
-        kept.by_module.setdefault(path, []).extend(copies)
+        tensors = [t for t in iter_tensors(output) if not is_fake(t)]
+        copies = self.outputs.keep(path, tensors)
+        for comparer in self._comparers:
+            comparer.compare(path, copies, check_close=path == "")
 
     def _note_dropout(self, path: str, module: nn.Module, args: Any, output: Any) -> None:
         x = args[0] if args else None

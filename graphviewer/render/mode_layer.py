@@ -2,12 +2,14 @@
 
 Shared by the window's compare view and `graphviewer export --compare`, so the slide shows what
 the screen shows. The graph drawn is one of the two modes'; its nodes made in that mode only
-get a "<mode> only" badge, each changed module (folded or expanded) gets its max |Δ| and
-relative change, and every node of an unchanged module is dimmed.
+get a "<mode> only" badge (a folded module holding some says how many, after its Δ), each
+changed module (folded or expanded) gets its max |Δ| and relative change, and every node of an
+unchanged module is dimmed.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from types import MappingProxyType
 
 from graphviewer.core.mode_diff import ModeDiff
@@ -43,11 +45,19 @@ def compare_layer(diff: ModeDiff, snapshot: GraphSnapshot, layout: Layout) -> La
         elif m.path in groups:
             badges[f"group:{m.path}"] = Badge(change_label(m), "warning")
     only = {c.node_id for c in diff.only_in(mode)}
+    hidden: Counter[str] = Counter()  # folded module -> nodes of this mode only inside it
     for node_id in only:
         if node_id in snapshot.graph:
             node = snapshot.node(node_id)
             item = _drawn(node.module, items, node_id, layout.collapsed)
-            badges[item] = Badge(f"{mode} only", "error")
+            if item == node_id:
+                badges[item] = Badge(f"{mode} only", "error")
+            else:
+                hidden[item] += 1
+    for item, n in hidden.items():  # a folded module keeps its Δ and says what it hides
+        change = badges.get(item)
+        text = f"{n} {mode} only" if n > 1 else f"1 node {mode} only"
+        badges[item] = Badge(f"{change.text} · {text}" if change else text, "error")
     lit = {item for item in badges if not item.startswith("group:")}
     dimmed = set()
     for node_id, data in snapshot.graph.nodes(data=True):

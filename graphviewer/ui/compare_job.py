@@ -2,8 +2,8 @@
 
 Qt-free like `ui.jobs`; run by the modes controller's `JobWorker`. Its result holds an
 `OpenedGraph` per mode (they go into the session's per-mode cache, so every later switch is
-instant) and the diff of every pair of modes: module outputs are compared in the worker and
-dropped there, only frozen data reaches the GUI.
+instant) and the diff of every pair of modes: module outputs are compared in the worker as the
+captures run and never leave it; only frozen data reaches the GUI.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ def compare_modes_job(
     del spec
     yield Progress("comparing modes")
     diffs = {frozenset((a, b)): diff_modes(run, a, b) for a, b in combinations(MODES, 2)}
-    run.outputs.clear()  # the module outputs stay in the worker
     opened: dict[Mode, OpenedGraph] = {}
     previous = None
     for mode, capture in run.captures.items():

@@ -14,7 +14,7 @@ import html
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QComboBox, QDockWidget, QMenu, QToolBar
 
 from graphviewer.core.mode_diff import ModeDiff
@@ -73,10 +73,13 @@ class ModesController(QObject):
             action.triggered.connect(lambda _=False, m=mode: self.show_mode(m))
         self.panel.change_activated.connect(self._on_panel_change_activated)
         self.panel.other_chosen.connect(self._on_panel_other_chosen)
-        self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
         self.worker.finished.connect(self._on_worker_finished)
         self.worker.failed.connect(self._on_worker_failed)
         self.worker.progress.connect(lambda _j, p: window.status.set_progress(p))
+        self.worker.cancelled.connect(self._on_worker_cancelled)
+        window.status.cancel_requested.connect(self.worker.cancel)  # Esc and the bar's Cancel
+        window.actions_.cancel.triggered.connect(self.worker.cancel)
+        window.installEventFilter(self)  # closing the window cancels a comparison running
         self.session.opened.connect(self._on_session_opened)
         self.session.relaid.connect(self._on_session_relaid)
         window.inspector.selection_changed.connect(self._on_selection_changed)
@@ -156,6 +159,21 @@ class ModesController(QObject):
         # The compare run's own capture of the drawn mode: the diff's node ids are its.
         self.session.show_cached(compared.opened[shown], current.layout.collapsed)
 
+    def _on_worker_cancelled(self, _job: int) -> None:
+        if self.worker.busy:  # superseded by a newer comparison
+            return
+        self.window.status.set_busy(False)
+        if self.active:
+            self.panel.clear("Comparison cancelled. Compare modes again (Ctrl+M twice) to rerun.")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.worker.cancel()
+        return False
+
+    def wait_idle(self, timeout_s: float = 5.0) -> bool:
+        return self.worker.wait_idle(timeout_s)
+
     def _on_worker_failed(self, _job: int, error: BaseException) -> None:
         log.info("compare failed: %s", error)
         if self._prefetch and not self.active:
@@ -211,6 +229,7 @@ class ModesController(QObject):
         if on:
             self.dock.show()
             self.dock.raise_()
+            self.window.resizeDocks([self.dock], [440], Qt.Orientation.Horizontal)
             current = self.session.current
             if current is not None and self._valid_for(current):
                 self._apply()
@@ -223,10 +242,6 @@ class ModesController(QObject):
             if current is not None:
                 title = f"{current.request.title} — {current.snapshot.mode} — graphviewer"
                 self.window.setWindowTitle(title)
-
-    def _on_dock_visibility_changed(self, visible: bool) -> None:
-        if not visible and self.active and not self.window.isMinimized():
-            self.compare.setChecked(False)  # closing the dock ends the comparison
 
     def _on_session_opened(self, opened: OpenedGraph) -> None:
         self._update_enabled()

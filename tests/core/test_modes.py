@@ -160,6 +160,6 @@ def test_modes_outputs_beyond_the_budget_are_not_compared() -> None:
 
 def test_modes_diff_of_an_uncaptured_mode_names_it(mlp_run: tuple[object, ModeRun]) -> None:
     run = mlp_run[1]
-    partial = ModeRun({"train": run.captures["train"]}, {"train": run.outputs["train"]})
+    partial = ModeRun({"train": run.captures["train"]}, {})
     with pytest.raises(ValueError, match="'eval' was not captured"):
         diff_modes(partial, "train", "eval")

@@ -114,3 +114,29 @@ def test_modes_no_grad_says_what_was_not_kept(
     qtbot.waitUntil(lambda: "16.5 KB" in window.canvas._empty_text, timeout=60_000)
     text = window.canvas._empty_text
     assert "0 nodes" in text and "no_grad keeps none of them" in text
+
+
+def test_modes_compare_of_a_failing_forward_says_so(window: MainWindow, qtbot: QtBot) -> None:
+    with qtbot.waitSignal(window.session.failed, timeout=60_000):
+        window.open_path(SAMPLES / "shape_mismatch.py")  # its partial graph is shown
+    qtbot.waitUntil(lambda: window.session.current is not None, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_M, CTRL)
+    qtbot.waitUntil(
+        lambda: "Compare modes failed" in window.message_bar._label.text(), timeout=60_000
+    )
+    assert "in train mode: forward raised RuntimeError" in window.message_bar._label.text()
+    assert "modes" not in window.canvas.layers
+    assert window.modes.panel.title.text().startswith("Could not compare the modes")
+
+
+def test_modes_esc_cancels_a_comparison(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    open_and_wait(SAMPLES / "mlp.py")
+    with qtbot.waitSignal(window.modes.worker.cancelled, timeout=5000):
+        qtbot.keyClick(window, Qt.Key.Key_M, CTRL)
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.modes.wait_idle(10.0)
+    qtbot.wait(50)
+    assert "cancelled" in window.modes.panel.title.text()
+    assert "modes" not in window.canvas.layers and not window.status.bar.isVisible()

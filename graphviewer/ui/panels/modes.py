@@ -80,8 +80,9 @@ class ModesPanel(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.changes = QListWidget(self)
         self.changes.setObjectName("mode-changes")
+        self.changes.setWordWrap(True)
         self.module_text = QTextBrowser(self)
-        self.module_text.setMaximumHeight(180)
+        self.module_text.setMinimumHeight(90)
         self._plot: QWidget | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -164,9 +165,10 @@ class ModesPanel(QWidget):
         import pyqtgraph as pg
 
         if self._plot is None:
-            plot = pg.PlotWidget(self)
-            plot.setMinimumHeight(140)
-            plot.addLegend(offset=(4, 4))
+            plot = pg.PlotWidget(self, background=self.palette().base().color())
+            plot.setMinimumHeight(170)
+            plot.addLegend(offset=(4, 2), labelTextSize="8pt", colCount=3)
+            plot.getViewBox().setDefaultPadding(0.12)
             plot.setLabel("bottom", "channel")
             self._plot = plot
             self._layout.addWidget(plot, 1)
@@ -174,7 +176,7 @@ class ModesPanel(QWidget):
         assert isinstance(plot, pg.PlotWidget)
         plot.clear()
         x = list(range(len(probe.batch_mean)))
-        plot.setTitle(f"{probe.path}: mean per channel")
+        plot.setTitle(f"{probe.path}: mean per channel", size="9pt")
         plot.plot(x, probe.batch_mean, pen=pg.mkPen("#e8590c", width=2), name="batch (train)")
         plot.plot(x, probe.running_mean, pen=pg.mkPen("#1c7ed6", width=2), name="running (eval)")
         if probe.running_mean_after is not None:
