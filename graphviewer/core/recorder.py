@@ -297,7 +297,10 @@ class CaptureRecorder:
             node_id = ids.get(fn)
             if node_id is not None and base_fn in raw:
                 # The same values in another layout: units/dead units do not carry over.
-                out[f"node:{node_id}"] = replace(raw[base_fn], shape=shape, units=0, dead_units=0)
+                out[f"node:{node_id}"] = replace(
+                    raw[base_fn], shape=shape, units=0, dead_units=0,
+                    unit_active=None, unit_mean=None, unit_std=None, unit_samples=0,
+                )  # fmt: skip
         return out
 
 
