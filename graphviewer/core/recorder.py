@@ -76,9 +76,7 @@ class CaptureRecorder:
         self.notes: dict[Any, NodeNote] = {}
         self._collector = StatsCollector()
         self._op_stat_keys: dict[Any, int] = {}  # grad_fn -> version of the tensor measured
-        self._module_alias: dict[
-            str, Any
-        ] = {}  # output key -> grad_fn sharing its stats
+        self._module_alias: dict[str, Any] = {}  # output key -> grad_fn sharing its stats
         self._module_first: dict[str, str] = {}  # "module:path" -> the key of its first output
         self._view_alias: dict[Any, tuple[Any, tuple[int, ...]]] = {}  # view fn -> (base fn, shape)
         self._footprints: dict[tuple[Any, ...], tuple[Any, Any, int]] = {}  # -> fn, root, version

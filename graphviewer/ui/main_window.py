@@ -31,6 +31,7 @@ from graphviewer.render.scene import Hit, text_measurer
 from graphviewer.render.theme import theme_named
 from graphviewer.ui import dialogs
 from graphviewer.ui.actions import build_actions, build_menus, build_toolbar, shortcut_rows
+from graphviewer.ui.activations_controller import install_activations
 from graphviewer.ui.canvas import GraphCanvas
 from graphviewer.ui.graph_items import drawn_item, module_key, module_of_item, toggle_fold
 from graphviewer.ui.icons import icon
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.watcher = QFileSystemWatcher(self)
         self._shown_path: Path | None = None
         self._connect()
+        self.activations = install_activations(self)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme_changed)
         self._apply_theme(self.settings.theme())
         self._refresh_recent()
