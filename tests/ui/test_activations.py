@@ -90,3 +90,43 @@ def test_activations_log_hover_pin_and_save(
     assert "<svg" in written[0].read_text()
     written = panel.save_plots(tmp_path / "h.png")
     assert written[0].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_problems_first_nan_op_is_badged_listed_and_jumped_to(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    opened = open_and_wait(SAMPLES / "nan_inf.py")
+    snap = opened.snapshot
+    nan = next(w for w in snap.warnings if w.kind == "nan")
+    problems = window.activations.problems
+    rows = problems.rows()
+    assert rows and rows[0].startswith(f"NaN · {nan.where}")
+    badges = window.canvas.state.badges
+    assert "NaN" in {b.text for b in badges.values()}
+    item = problems.list.item(0)
+    rect = problems.list.visualItemRect(item)
+    qtbot.mouseClick(problems.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    node_id = nan.where.rsplit("(", 1)[1].rstrip(")")
+    qtbot.waitUntil(lambda: window.activations.panel.target is not None)
+    assert node_id in window.activations.panel.target.title
+    assert int(window.activations.panel.cell("NaN").replace(",", "")) > 0
+    assert window.canvas.state.selected
+
+
+def test_overlay_colours_every_node_by_a_statistic(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    opened = open_and_wait(SAMPLES / "dead_relu.py")
+    box = window.activations.overlay_box
+    box.setCurrentText("zeros %")  # as choosing it in the toolbar's list does
+    overlay = window.canvas.state.overlay
+    assert overlay is not None and overlay.label == "zeros % of output"
+    relu = next(n for n in opened.snapshot.nodes.values() if n.op == "relu")
+    assert overlay.values[relu.id] == pytest.approx(75.0)
+    assert window.activations.colour_bar.isVisible()
+    window.canvas.repaint()  # paints with the overlay and its colour bar
+    box.setCurrentText("saved bytes")
+    assert window.canvas.state.overlay.values[relu.id] == 32 * 64 * 4
+    box.setCurrentText("none")
+    assert window.canvas.state.overlay is None and not window.activations.colour_bar.isVisible()
+    assert window.session.current.layout is opened.layout  # colours only: no re-layout

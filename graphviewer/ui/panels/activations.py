@@ -72,7 +72,8 @@ class ActivationsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table.verticalHeader().setDefaultSectionSize(19)
+        self.table.setMinimumHeight(19 * len(stats_text.ROWS) + 28)  # every row, no scrolling
         self.units = UnitsPlot(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

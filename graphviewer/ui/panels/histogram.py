@@ -62,6 +62,8 @@ class HistogramPlot(pg.PlotWidget):
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.getPlotItem().showGrid(x=False, y=True, alpha=0.25)
+        for axis in ("left", "bottom"):  # shares and values as numbers, not "×0.001"
+            self.getPlotItem().getAxis(axis).enableAutoSIPrefix(False)
         self.series: list[Series] = []
         self.log = False
         self.hover_text = ""
