@@ -3,7 +3,6 @@ output, or every measured output of a module (each call, each tensor)."""
 
 from __future__ import annotations
 
-from graphviewer.core.labels import node_label
 from graphviewer.core.output_keys import module_outputs
 from graphviewer.core.types import GraphSnapshot
 from graphviewer.ui.graph_items import module_of_item
@@ -28,7 +27,7 @@ def node_target(snapshot: GraphSnapshot, node_id: str) -> Target:
     node = snapshot.node(node_id)
     st = snapshot.stats.get(f"node:{node_id}")
     where = f" in {node.module}" if node.module else ""
-    name = f"{node_label(node)}{where}"
+    name = f"{node.op}{where}"
     empty = NO_STATS
     if node.kind in ("param", "input"):
         empty = "a leaf tensor (parameter or input): its values are not an activation"
