@@ -257,6 +257,9 @@ def _add_export_parser(sub: Any) -> None:
     export.add_argument("--title", help="title text (default: model name and mode)")
     export.add_argument("--no-title", action="store_true", help="leave the title out")
     export.add_argument("--no-legend", action="store_true", help="leave the legend out")
+    from graphviewer.ui.histogram_export import add_histogram_option
+
+    add_histogram_option(export)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -451,6 +454,8 @@ def _export(args: argparse.Namespace) -> int:
 
     from graphviewer.render.export import format_of
 
+    if args.histogram:
+        return _export_histogram(args)
     to_stdout = args.out == "-"
     stdout = sys.stdout  # the real one: the user's prints go to stderr below
     fmt = args.format or ("svg" if to_stdout else None)
@@ -488,6 +493,22 @@ def _export(args: argparse.Namespace) -> int:
         print(f"graphviewer: wrote {fmt.upper()} to standard output {done}", file=sys.stderr)
     else:
         print(f"wrote {result.path} {done}")
+    return 0
+
+
+def _export_histogram(args: argparse.Namespace) -> int:
+    """`export --histogram MODULE`: the plots of one output instead of the graph."""
+    from pathlib import Path
+
+    from graphviewer.core.user_stdio import user_stdio
+    from graphviewer.ui.histogram_export import check_histogram_target, export_histogram
+
+    check_histogram_target(args)
+    with user_stdio(json_channel=True):
+        snapshot = load_and_capture(args)
+    args.progress.close()
+    for path in export_histogram(snapshot, args.histogram, Path(args.out)):
+        print(f"wrote {path}")
     return 0
 
 
