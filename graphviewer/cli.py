@@ -272,8 +272,10 @@ def _add_export_parser(sub: Any) -> None:
     export.add_argument("--no-legend", action="store_true", help="leave the legend out")
     add_compare_option(export)
     from graphviewer.cli_shape import add_shape_options
+    from graphviewer.ui.histogram_export import add_histogram_option
 
     add_shape_options(export)
+    add_histogram_option(export)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -449,6 +451,8 @@ def _export(args: argparse.Namespace) -> int:
 
     from graphviewer.render.export import format_of
 
+    if args.histogram:
+        return _export_histogram(args)
     to_stdout = args.out == "-"
     stdout = sys.stdout  # the real one: the user's prints go to stderr below
     fmt = args.format or ("svg" if to_stdout else None)
@@ -491,6 +495,22 @@ def _export(args: argparse.Namespace) -> int:
     if result.advice:
         sys.stdout.flush()
         print(f"graphviewer: warning: {result.advice}", file=sys.stderr)
+    return 0
+
+
+def _export_histogram(args: argparse.Namespace) -> int:
+    """`export --histogram MODULE`: the plots of one output instead of the graph."""
+    from pathlib import Path
+
+    from graphviewer.core.user_stdio import user_stdio
+    from graphviewer.ui.histogram_export import check_histogram_target, export_histogram
+
+    check_histogram_target(args)
+    with user_stdio(json_channel=True):
+        snapshot = load_and_capture(args)
+    args.progress.close()
+    for path in export_histogram(snapshot, args.histogram, Path(args.out)):
+        print(f"wrote {path}")
     return 0
 
 

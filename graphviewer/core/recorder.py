@@ -22,6 +22,7 @@ from graphviewer.core.autograd_graph import NodeNote
 from graphviewer.core.errors import Cancelled
 from graphviewer.core.integrity import WriteWatch
 from graphviewer.core.jobs import CancelToken, Progress
+from graphviewer.core.output_keys import MAX_CALLS, module_output_key
 from graphviewer.core.stats import StatsCollector
 from graphviewer.core.types import ActivationStats, ModuleInfo, SourceLoc
 from graphviewer.core.usercode import UserCodeFilter
@@ -75,7 +76,8 @@ class CaptureRecorder:
         self.notes: dict[Any, NodeNote] = {}
         self._collector = StatsCollector()
         self._op_stat_keys: dict[Any, int] = {}  # grad_fn -> version of the tensor measured
-        self._module_alias: dict[str, Any] = {}  # "module:path" -> grad_fn whose stats it shares
+        self._module_alias: dict[str, Any] = {}  # output key -> grad_fn sharing its stats
+        self._module_first: dict[str, str] = {}  # "module:path" -> the key of its first output
         self._view_alias: dict[Any, tuple[Any, tuple[int, ...]]] = {}  # view fn -> (base fn, shape)
         self._footprints: dict[tuple[Any, ...], tuple[Any, Any, int]] = {}  # -> fn, root, version
         self._handles: list[Any] = []
@@ -146,21 +148,26 @@ class CaptureRecorder:
         if threading.get_ident() != self._thread:
             return
         path = self._stack.pop() if self._stack else self._paths.get(id(module), "?")
+        frame = self._frames[-1]
+        call = frame[-1][1] if frame and frame[-1][0] == path else self._calls.get(path, 1)
         if len(self._frames) > 1:
             self._frames.pop()
-        if path in self._out_shapes:
-            return
         found = iter_tensors(output)
-        self._out_shapes[path] = _shapes(found)
-        if self._stats and found:
-            first = found[0]
-            if first.is_floating_point():
-                key = f"module:{path}"
-                fn = first.grad_fn
-                if fn is not None and self._op_stat_keys.get(fn) == first._version:
-                    self._module_alias[key] = fn  # the same tensor an op just measured
-                else:
-                    self._collector.add(key, first)
+        if path not in self._out_shapes:
+            self._out_shapes[path] = _shapes(found)
+        if self._stats and call <= MAX_CALLS:
+            for index, t in enumerate(found):
+                if t.is_floating_point():
+                    self._measure_module(module_output_key(path, call, index), t)
+        if self._stats and call == 1 and found and found[0].is_floating_point():
+            self._module_first[f"module:{path}"] = module_output_key(path, 1, 0)
+
+    def _measure_module(self, key: str, t: torch.Tensor) -> None:
+        fn = t.grad_fn
+        if fn is not None and self._op_stat_keys.get(fn) == t._version:
+            self._module_alias[key] = fn  # the same tensor an op just measured
+        else:
+            self._collector.add(key, t)
 
     # -- ops ---------------------------------------------------------------------------------
     def on_op(self, output: Any) -> None:
@@ -293,11 +300,17 @@ class CaptureRecorder:
         for key, fn in self._module_alias.items():
             if fn in raw:
                 out[key] = raw[fn]
+        for short, key in self._module_first.items():
+            if key in out:
+                out[short] = out[key]
         for fn, (base_fn, shape) in self._view_alias.items():
             node_id = ids.get(fn)
             if node_id is not None and base_fn in raw:
                 # The same values in another layout: units/dead units do not carry over.
-                out[f"node:{node_id}"] = replace(raw[base_fn], shape=shape, units=0, dead_units=0)
+                out[f"node:{node_id}"] = replace(
+                    raw[base_fn], shape=shape, units=0, dead_units=0,
+                    unit_active=None, unit_mean=None, unit_std=None, unit_samples=0,
+                )  # fmt: skip
         return out
 
 

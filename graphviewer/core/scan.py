@@ -59,6 +59,10 @@ class Scan(NamedTuple):
     hist_counts: np.ndarray  # int64
     hist_edges: np.ndarray  # float64, bins + 1
     hist_total: int  # finite values the histogram counted
+    unit_nonzero: np.ndarray  # int64 per unit: values that are not zero
+    unit_sum: np.ndarray  # float64 per unit: sum of (value - shift)
+    unit_sumsq: np.ndarray  # float64 per unit: sum of (value - shift)²
+    shift: float  # what the per-unit sums are shifted by
 
 
 @_kernel(fastmath=_FASTMATH)
@@ -70,10 +74,18 @@ def _ordered(b: Any, sign_shift: Any, mask: Any) -> Any:
 
 @_kernel(fastmath=_FASTMATH)
 def _fast_pass(
-    x: Any, keys: Any, sign_shift: Any, mask: Any, shift: float, nonzero: Any
+    x: Any,
+    keys: Any,
+    sign_shift: Any,
+    mask: Any,
+    shift: float,
+    nonzero: Any,
+    usum: Any,
+    usq: Any,
 ) -> tuple[float, float, int, Any, Any]:
-    """Shifted sum and sum of squares, zero count, extreme keys and non-zeros per unit, of an
-    (outer, units, inner) array. Units along the last axis (inner == 1) vectorise over units."""
+    """Shifted sum and sum of squares, zero count, extreme keys, and per unit the non-zeros,
+    shifted sum and sum of squares, of an (outer, units, inner) array. Units along the last
+    axis (inner == 1) vectorise over units."""
     outer, units, inner = x.shape
     s = 0.0
     q = 0.0
@@ -90,6 +102,8 @@ def _fast_pass(
                 z = v == 0
                 zeros += z
                 nonzero[u] += not z
+                usum[u] += d
+                usq[u] += d * d
                 k = _ordered(keys[a, u, 0], sign_shift, mask)
                 kmin = min(kmin, k)
                 kmax = max(kmax, k)
@@ -97,17 +111,23 @@ def _fast_pass(
         for a in range(outer):
             for u in range(units):
                 row_zeros = 0
+                row_s = 0.0
+                row_q = 0.0
                 for i in range(inner):
                     v = x[a, u, i]
                     d = np.float64(v) - shift
-                    s += d
-                    q += d * d
+                    row_s += d
+                    row_q += d * d
                     row_zeros += v == 0
                     k = _ordered(keys[a, u, i], sign_shift, mask)
                     kmin = min(kmin, k)
                     kmax = max(kmax, k)
+                s += row_s
+                q += row_q
                 zeros += row_zeros
                 nonzero[u] += inner - row_zeros
+                usum[u] += row_s
+                usq[u] += row_q
     return s, q, zeros, kmin, kmax
 
 
@@ -180,7 +200,9 @@ def _scan(
     first = np.float64(flat[0])
     shift = first if math.isfinite(first) else 0.0
     nonzero = np.zeros(x.shape[1], dtype=np.int64)
-    s, q, zeros, kmin, kmax = _fast_pass(x, keys, sign_shift, mask, shift, nonzero)
+    usum = np.zeros(x.shape[1])
+    usq = np.zeros(x.shape[1])
+    s, q, zeros, kmin, kmax = _fast_pass(x, keys, sign_shift, mask, shift, nonzero, usum, usq)
     n = flat.size
     nan = 0
     inf = 0
@@ -207,7 +229,8 @@ def _scan(
         for u in range(nonzero.size):
             dead += nonzero[u] == 0
     std = math.sqrt(max(spread, 0.0) / n) if n else math.nan
-    return n, mean, std, lo, hi, zeros, nan, inf, dead, counts, edges, total
+    per_unit = (nonzero, usum, usq, shift)
+    return (n, mean, std, lo, hi, zeros, nan, inf, dead, counts, edges, total, *per_unit)
 
 
 _KEY_TYPES = {

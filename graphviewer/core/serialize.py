@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from graphviewer.core.types import (
     ActivationStats,
     ForwardFailure,
@@ -119,6 +121,13 @@ def stats_to_json(st: ActivationStats, *, histograms: bool = True) -> dict[str, 
         "units": st.units,
         "dead_units": st.dead_units,
     }
+    if st.unit_active is not None and st.unit_mean is not None and st.unit_std is not None:
+        out["per_unit"] = {
+            "samples": st.unit_samples,
+            "active": _nums(st.unit_active),
+            "mean": _nums(st.unit_mean),
+            "std": _nums(st.unit_std),
+        }
     if histograms:
         out["histogram"] = {
             "edges": [_num(float(e)) for e in st.hist_edges],
@@ -126,6 +135,11 @@ def stats_to_json(st: ActivationStats, *, histograms: bool = True) -> dict[str, 
             "total": st.hist_total,
         }
     return out
+
+
+def _nums(values: np.ndarray) -> list[float | None]:
+    """float32 figures to 6 significant digits (what float32 holds), null where not finite."""
+    return [float(f"{v:.6g}") if math.isfinite(v) else None for v in values.tolist()]
 
 
 def _num(value: float) -> float | None:

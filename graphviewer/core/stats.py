@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
+from typing import Any
 
 import numpy as np
 import torch
 
 from graphviewer.core.dtypes import dtype_name
-from graphviewer.core.scan import summarize
+from graphviewer.core.scan import Scan, summarize
 from graphviewer.core.types import ActivationStats
 
 DEFAULT_BINS = 64
 HIST_SAMPLE = 1 << 13  # values a histogram counts at most
+MAX_UNITS = 4096  # units whose per-unit figures are kept (3 float32 arrays: 48 KiB at most)
 _RUN = 16  # consecutive values a sampled histogram takes at a time (64 bytes of float32)
 _WHOLE_RUN = 512  # values binned at a time when the histogram counts them all
 
@@ -67,7 +69,8 @@ def sample_runs(n: int, shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 def tensor_stats(tensor: torch.Tensor, bins: int = DEFAULT_BINS) -> ActivationStats:
-    """Statistics of one activation: moments, extremes, zeros, NaN/Inf, histogram, dead units.
+    """Statistics of one activation: moments, extremes, zeros, NaN/Inf, histogram, dead units,
+    and per unit (up to MAX_UNITS) the active fraction, mean and std.
 
     Reads the tensor (detached: no autograd, no torch function mode); never changes it."""
     with torch._C.DisableTorchFunction():
@@ -85,6 +88,7 @@ def tensor_stats(tensor: torch.Tensor, bins: int = DEFAULT_BINS) -> ActivationSt
             units=units, hist_total=0,
         )  # fmt: skip
     got = summarize(values, dim, bins, *sample_runs(count, shape))
+    per_unit = _per_unit(got, units, count) if 0 < units <= MAX_UNITS else {}
     return ActivationStats(
         shape=shape,
         dtype=dtype,
@@ -101,7 +105,22 @@ def tensor_stats(tensor: torch.Tensor, bins: int = DEFAULT_BINS) -> ActivationSt
         units=units,
         dead_units=got.dead_units,
         hist_total=got.hist_total,
+        **per_unit,
     )
+
+
+def _per_unit(got: Scan, units: int, count: int) -> dict[str, Any]:
+    """Each unit's active fraction, mean and std from the kernel's per-unit sums."""
+    samples = count // units
+    with np.errstate(invalid="ignore", over="ignore"):  # a unit holding NaN/Inf is NaN
+        mean = got.unit_sum / samples
+        var = np.maximum(got.unit_sumsq / samples - mean * mean, 0.0)
+    return {
+        "unit_active": (got.unit_nonzero / samples).astype(np.float32),
+        "unit_mean": (mean + got.shift).astype(np.float32),
+        "unit_std": np.sqrt(var).astype(np.float32),
+        "unit_samples": samples,
+    }
 
 
 class StatsCollector:

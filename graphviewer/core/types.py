@@ -153,6 +153,17 @@ class ActivationStats:
     units: int = 0  # size of the unit (feature/channel) dimension, 0 when not applicable
     dead_units: int = 0  # units that are exactly zero for every sample of the batch
     hist_total: int = -1  # values the histogram counts: all finite ones, or an even sample
+    # Per unit (at most `core.stats.MAX_UNITS` of them, else None), float32: the fraction of
+    # the unit's samples (batch × positions) that are not zero, and their mean and std.
+    unit_active: np.ndarray | None = field(default=None, compare=False, repr=False)
+    unit_mean: np.ndarray | None = field(default=None, compare=False, repr=False)
+    unit_std: np.ndarray | None = field(default=None, compare=False, repr=False)
+    unit_samples: int = 0  # values each unit has: the product of all other dimensions
+
+    @property
+    def has_units(self) -> bool:
+        """True when per-unit figures were kept (a unit dimension of at most MAX_UNITS)."""
+        return self.unit_active is not None
 
     @property
     def hist_sampled(self) -> bool:

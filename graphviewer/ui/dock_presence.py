@@ -8,33 +8,34 @@ had, not the empty one (`show_docks` again, just before the state is saved).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QByteArray, QEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 
 
 class DockPresence:
     def __init__(self, window: QMainWindow) -> None:
         self._window = window
-        self._waiting: list[QDockWidget] | None = None
+        self._state: QByteArray | None = None  # the dock layout the start page put away
 
     @property
     def hiding(self) -> bool:
-        return self._waiting is not None
+        return self._state is not None
 
     def hide_for_start(self) -> None:
-        """Hide the open docks (they would be empty) until `show_docks`."""
-        docks = [d for d in self._window.findChildren(QDockWidget) if not d.isHidden()]
-        for dock in docks:
+        """Hide the open docks (they would be empty) until `show_docks`. The whole dock
+        layout is kept (`saveState`): which docks were open, their tab groups and which tab
+        was in front, their sizes."""
+        self._state = self._window.saveState()
+        for dock in self._window.findChildren(QDockWidget):
             dock.hide()
-        self._waiting = docks
 
     def show_docks(self) -> None:
         """Bring back the docks the start page hid (once; later calls do nothing)."""
-        waiting, self._waiting = self._waiting, None
-        for dock in waiting or ():
-            dock.show()
-        if waiting:
-            settle_layout(self._window)
+        state, self._state = self._state, None
+        if state is None:
+            return
+        self._window.restoreState(state)
+        settle_layout(self._window)
 
 
 def settle_layout(window: QMainWindow) -> None:

@@ -29,6 +29,7 @@ class LessonsController(QObject):
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
+        self._placed = False  # split off below the panels the first time a lesson starts
         self.lesson: Lesson | None = None
         self.index = 0
         self.panel.back_requested.connect(lambda: self.go(self.index - 1))

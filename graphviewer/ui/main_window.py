@@ -31,6 +31,7 @@ from graphviewer.render.scene import Hit, text_measurer
 from graphviewer.render.theme import theme_named
 from graphviewer.ui import dialogs
 from graphviewer.ui.actions import build_actions, build_menus, build_toolbar, shortcut_rows
+from graphviewer.ui.activations_controller import install_activations
 from graphviewer.ui.canvas import GraphCanvas
 from graphviewer.ui.direction_menu import install_direction_menu
 from graphviewer.ui.dock_presence import DockPresence, settle_layout
@@ -82,7 +83,12 @@ class MainWindow(QMainWindow):
         self._shown_path: Path | None = None
         self._connect()
         self.direction_menu = install_direction_menu(view_menu, self.session, self.canvas.fit)
+        self.activations = install_activations(self)
         self.modes = install_modes(self)  # View ▸ Compare modes, Ctrl+1/2/3, the Modes dock
+        # The panels share one tab group under Details (the right column would else need
+        # more height than a laptop screen has).
+        self.tabifyDockWidget(self.activations.dock, self.modes.dock)
+        self.activations.dock.raise_()
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme_changed)
         self._apply_theme(self.settings.theme())
         self._refresh_recent()
