@@ -15,9 +15,11 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Callable
 
     import torch
 
+    from graphviewer.core.backward_record import BackwardRecord
     from graphviewer.core.types import GraphSnapshot, Mode
     from graphviewer.render.export import ExportResult
 
@@ -30,6 +32,22 @@ def capture(
     from graphviewer.core.capture import capture_model
 
     return capture_model(model, inputs, mode, stats=stats)
+
+
+def backward(
+    model: torch.nn.Module,
+    inputs: Any,
+    *,
+    loss_fn: Callable[[Any], torch.Tensor] | None = None,
+    mode: Mode = "train",
+) -> BackwardRecord:
+    """Record the real backward of `model` on `inputs`: the loss is `loss_fn(output)`, else the
+    output itself when it is one number, else the sum of its floating tensors. Returns the
+    `BackwardRecord` (steps in the engine's order, gradient statistics); the model and every
+    `.grad` are left as they were."""
+    from graphviewer.core.backward import backward_model
+
+    return backward_model(model, inputs, loss_fn=loss_fn, mode=mode)
 
 
 def show(model: torch.nn.Module, inputs: Any, mode: Mode = "train") -> None:
@@ -58,4 +76,4 @@ def export(
     return export_snapshot(snapshot, path, depth=depth, theme=theme, width=width)
 
 
-__all__ = ["__version__", "capture", "export", "show"]
+__all__ = ["__version__", "backward", "capture", "export", "show"]
