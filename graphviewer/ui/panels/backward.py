@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QSplitter,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -97,12 +98,13 @@ class BackwardPanel(QWidget):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.record_button = QPushButton("Record backward", self)
         self.record_button.clicked.connect(self.record_requested)
-        self.first_button = self._tool("⏮", "First step (Home)", self.go_first)
-        self.back_button = self._tool("◀", "Previous step (←)", self.go_back)
-        self.play_button = self._tool("▶", "Play (Space)", self.toggle_play)
+        sp = QStyle.StandardPixmap
+        self.first_button = self._tool(sp.SP_MediaSkipBackward, "First step (Home)", self.go_first)
+        self.back_button = self._tool(sp.SP_MediaSeekBackward, "Previous step (←)", self.go_back)
+        self.play_button = self._tool(sp.SP_MediaPlay, "Play (Space)", self.toggle_play)
         self.play_button.setCheckable(True)
-        self.next_button = self._tool("▶|", "Next step (→)", self.go_next)
-        self.last_button = self._tool("⏭", "Last step (End)", self.go_last)
+        self.next_button = self._tool(sp.SP_MediaSeekForward, "Next step (→)", self.go_next)
+        self.last_button = self._tool(sp.SP_MediaSkipForward, "Last step (End)", self.go_last)
         self.speed = QComboBox(self)
         for text, rate in SPEEDS:
             self.speed.addItem(text, rate)
@@ -142,6 +144,7 @@ class BackwardPanel(QWidget):
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.steps_list)
         split.addWidget(self.grads)
+        split.setSizes([200, 260])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.header)
@@ -161,9 +164,9 @@ class BackwardPanel(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
 
-    def _tool(self, text: str, tip: str, slot: object) -> QToolButton:
+    def _tool(self, pixmap: QStyle.StandardPixmap, tip: str, slot: object) -> QToolButton:
         button = QToolButton(self)
-        button.setText(text)
+        button.setIcon(self.style().standardIcon(pixmap))
         button.setToolTip(tip)
         button.clicked.connect(slot)
         return button
@@ -299,12 +302,12 @@ class BackwardPanel(QWidget):
                 self.set_step(0)
             self._timer.start(self._interval_ms())
             self.play_button.setChecked(True)
-            self.play_button.setText("⏸")
+            self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause))
 
     def stop(self) -> None:
         self._timer.stop()
         self.play_button.setChecked(False)
-        self.play_button.setText("▶")
+        self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
 
     @property
     def playing(self) -> bool:
