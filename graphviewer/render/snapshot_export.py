@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from graphviewer.core.types import GraphSnapshot, Layout
 from graphviewer.render.export import BACKGROUNDS, ExportError, ExportOptions, ExportResult
+from graphviewer.render.state import ViewState
 
 _app: object = None  # the QGuiApplication this module created, kept alive
 
@@ -91,8 +94,10 @@ def export_snapshot(
     title: str | None = None,
     legend: bool = True,
     show_title: bool = True,
+    state_for: Callable[[Layout], ViewState] | None = None,
 ) -> ExportResult:
-    """Lay out `snapshot` and write it to `path` (.png, .svg or .pdf, or as `fmt`)."""
+    """Lay out `snapshot` and write it to `path` (.png, .svg or .pdf, or as `fmt`);
+    `state_for(layout)` gives what to draw over the graph (a backward step)."""
     from graphviewer.render.export import export_graph, format_of
     from graphviewer.render.scene import GraphScene
     from graphviewer.render.theme import theme_named
@@ -116,4 +121,6 @@ def export_snapshot(
         include_title=show_title,
         title=title,
     )
+    if state_for is not None:
+        options = replace(options, state=state_for(layout))
     return export_graph(scene, path, fmt=fmt, options=options)
