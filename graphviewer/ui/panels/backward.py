@@ -38,7 +38,7 @@ from graphviewer.core.report import format_shapes
 
 SPEEDS = (("½ step/s", 0.5), ("1 step/s", 1.0), ("2 steps/s", 2.0), ("5 steps/s", 5.0),
           ("20 steps/s", 20.0))  # fmt: skip
-GRAD_COLUMNS = ("gradient", "shape", "norm", "mean", "max |g|", "zeros", "NaN/Inf", "values")
+GRAD_COLUMNS = ("gradient", "shape", "values", "norm", "mean", "max |g|", "zeros", "NaN/Inf")
 KEYS = (
     ("Show / hide the Backward panel", "Ctrl+B"),
     ("Backward: previous / next step", "←, → (Backward panel focused)"),
@@ -119,6 +119,7 @@ class BackwardPanel(QWidget):
         self.overlay_box.toggled.connect(self.overlay_toggled)
         self.problems = QLabel("", self)
         self.problems.setWordWrap(True)
+        self.problems.hide()
         self.steps_list = QListWidget(self)
         self.steps_list.currentRowChanged.connect(self.set_step)
         self.grads = QTableWidget(0, len(GRAD_COLUMNS), self)
@@ -181,6 +182,7 @@ class BackwardPanel(QWidget):
         self.steps_list.clear()
         self.grads.setRowCount(0)
         self.problems.setText("")
+        self.problems.hide()
         self.position.setText("")
         self._set_enabled(False)
 
@@ -248,8 +250,7 @@ class BackwardPanel(QWidget):
                 self.grads.setItem(r, c, QTableWidgetItem(text))
         for r, (name, values) in enumerate(step.saved, start=len(rows)):
             text = "[" + ", ".join(fmt_number(v) for v in values) + "]"
-            for c, cell in enumerate((f"saved {name} (forward value)", "", "", "", "", "", "",
-                                      text)):  # fmt: skip
+            for c, cell in enumerate((f"saved {name} (forward value)", "", text)):
                 self.grads.setItem(r, c, QTableWidgetItem(cell))
 
     @staticmethod
@@ -258,12 +259,12 @@ class BackwardPanel(QWidget):
         bad = s.nan_count + s.inf_count
         return [
             format_shapes((g.shape,)),
+            _values(g),
             fmt_number(g.norm),
             fmt_number(s.mean),
             fmt_number(g.max_abs),
             f"{s.zeros_fraction:.0%}",
             f"{s.nan_count}/{s.inf_count}" if bad else "0",
-            _values(g),
         ]
 
     def _on_grads_current_changed(self, row: int, *_: int) -> None:
