@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -126,3 +128,44 @@ def test_backward_overlay_and_no_grad(
     assert "Under no_grad" in panel.header.text()
     assert "backward" not in window.canvas.layers
     assert not panel.record_button.isEnabled()
+
+
+INPLACE = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        h = torch.sigmoid(self.fc(x))
+        h.mul_(2)
+        return h
+
+
+def build_model():
+    return Net()
+
+
+def example_input():
+    return torch.randn(2, 4)
+"""
+
+
+def test_backward_that_raises_says_why_in_one_sentence(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot, tmp_path: Path
+) -> None:
+    path = tmp_path / "inplace.py"
+    path.write_text(INPLACE)
+    open_and_wait(path)
+    ctl = window.backward
+    qtbot.keyClick(window.canvas, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Could not" in ctl.panel.header.text(), timeout=60_000)
+    text = ctl.panel.header.text()
+    assert "inplace.py" in text and "SigmoidBackward0" in text
+    assert "h = torch.sigmoid(self.fc(x))" in text
+    assert window.canvas.scene is not None  # the graph stays
+    assert "backward" not in window.canvas.layers
