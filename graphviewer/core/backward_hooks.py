@@ -93,7 +93,12 @@ class ForwardCancel:
         def pre(_module: torch.nn.Module, _args: Any) -> None:
             check()
 
-        self._handles = [m.register_forward_pre_hook(pre) for m in self._model.modules()]
+        self._handles = []
+        for m in self._model.modules():
+            try:
+                self._handles.append(m.register_forward_pre_hook(pre))
+            except RuntimeError:  # a TorchScript module takes no hooks: cancel lands after it
+                continue
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -211,3 +211,11 @@ def test_backward_gradient_problems_are_listed() -> None:
     g = rec.leaf_grads["fc2.bias"]
     assert g.values == pytest.approx((5.0, 5.0, 5.0))
     assert g.norm == pytest.approx(math.sqrt(75))
+
+
+def test_backward_of_a_torchscript_model() -> None:
+    torch.manual_seed(0)
+    scripted = torch.jit.script(nn.Linear(3, 2))
+    rec = graphviewer.backward(scripted, torch.randn(2, 3))
+    assert [s.param for s in rec.steps if s.is_leaf] == ["bias", "weight"]
+    assert scripted.weight.grad is None
