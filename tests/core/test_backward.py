@@ -213,6 +213,7 @@ def test_backward_gradient_problems_are_listed() -> None:
     assert g.norm == pytest.approx(math.sqrt(75))
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
 def test_backward_of_a_torchscript_model() -> None:
     torch.manual_seed(0)
     scripted = torch.jit.script(nn.Linear(3, 2))

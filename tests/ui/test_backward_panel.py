@@ -67,8 +67,11 @@ def test_backward_keyboard_steps_through_the_mlp(
     # the table shows this step's gradients and their numbers
     assert panel.grads.item(0, 0).text().startswith("in (w.r.t. output 0)")
     assert panel.grads.item(0, 3).text() == f"{step.grads_in[0].norm:.4g}"
-    qtbot.keyClick(panel.steps_list, Qt.Key.Key_Left)
+    with qtbot.waitSignal(panel.gradient_selected) as picked:
+        qtbot.keyClick(panel.steps_list, Qt.Key.Key_Left)
     assert panel.step == 1
+    title, stats = picked.args
+    assert title.startswith("step 2 ") and stats is record.steps[1].grads_in[0].stats
     qtbot.keyClick(panel.steps_list, Qt.Key.Key_End)
     assert panel.step == len(record.steps) - 1
     assert not window.canvas.layers["backward"].dimmed

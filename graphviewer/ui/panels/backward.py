@@ -87,6 +87,7 @@ class BackwardPanel(QWidget):
         self.record: BackwardRecord | None = None
         self.step = -1
         self._labels: dict[str, str] = {}
+        self._rows: list[tuple[str, GradStats | None]] = []
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._build()
@@ -236,6 +237,7 @@ class BackwardPanel(QWidget):
         self.position.setText(f"step {k + 1} / {len(self.record.steps)}")
         self._show_grads(self.record.steps[k])
         self.step_changed.emit(k)
+        self._emit_gradient(self.grads.currentRow() if self.grads.currentRow() >= 0 else 0)
 
     def _show_grads(self, step: BackwardStep) -> None:
         rows: list[tuple[str, GradStats | None]] = []
@@ -268,7 +270,11 @@ class BackwardPanel(QWidget):
         ]
 
     def _on_grads_current_changed(self, row: int, *_: int) -> None:
-        if self.record is None or not 0 <= row < len(getattr(self, "_rows", ())):
+        self._emit_gradient(row)
+
+    def _emit_gradient(self, row: int) -> None:
+        """Announce gradient `row` of the table (for the histogram dock)."""
+        if self.record is None or not 0 <= row < len(self._rows):
             return
         title, g = self._rows[row]
         if g is not None:
