@@ -84,13 +84,14 @@ def record_backward(
         else:
             model = spec.model
             scope.enter_context(ModelPreserved(model))
-            scope.enter_context(seeded_rng(0, cancel))
             _set_training(model, mode == "train")
             scope.enter_context(torch.enable_grad())
             if spec.hints.get("GRAPHVIEWER_DISABLE_MKLDNN"):
                 scope.enter_context(_mkldnn_disabled())
             yield Progress("running forward")
-            with ForwardCancel(model, cancel.raise_if_cancelled):
+            # The capture's random numbers (the same Dropout masks, so the same nodes); the
+            # process-wide RNG lock is held for the forward only, not the backward.
+            with seeded_rng(0, cancel), ForwardCancel(model, cancel.raise_if_cancelled):
                 output = _user_call(code, source, "the forward", model, *spec.args, **spec.kwargs)
             leaf_names = _param_names(model)
         cancel.raise_if_cancelled()
