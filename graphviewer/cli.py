@@ -461,7 +461,7 @@ def _export(args: argparse.Namespace) -> int:
         target = Path(folder) / f"graph.{fmt}" if to_stdout else args.out
         with user_stdio(json_channel=True):
             snapshot = load_and_capture(args)
-            state_for = step_state(args, snapshot)
+            marks = step_state(args, snapshot)
             from graphviewer.render.snapshot_export import export_snapshot
 
             args.progress.stage(f"laying out and drawing {fmt or format_of(args.out)}")
@@ -477,7 +477,7 @@ def _export(args: argparse.Namespace) -> int:
                 title=args.title,
                 legend=not args.no_legend,
                 show_title=not args.no_title,
-                state_for=state_for,
+                marks=marks,
             )
         args.progress.close()
         if to_stdout:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from graphviewer.core.types import GraphSnapshot, Layout
@@ -94,10 +93,10 @@ def export_snapshot(
     title: str | None = None,
     legend: bool = True,
     show_title: bool = True,
-    state_for: Callable[[Layout], ViewState] | None = None,
+    marks: Callable[[Layout], ViewState] | None = None,
 ) -> ExportResult:
-    """Lay out `snapshot` and write it to `path` (.png, .svg or .pdf, or as `fmt`);
-    `state_for(layout)` gives what to draw over the graph (a backward step)."""
+    """Lay out `snapshot` and write it to `path` (.png, .svg or .pdf, or as `fmt`); `marks`
+    gives what to draw over the laid-out graph (badges, dimming), as the window shows it."""
     from graphviewer.render.export import export_graph, format_of
     from graphviewer.render.scene import GraphScene
     from graphviewer.render.theme import theme_named
@@ -120,7 +119,6 @@ def export_snapshot(
         include_legend=legend,
         include_title=show_title,
         title=title,
+        state=marks(layout) if marks is not None else ViewState(),
     )
-    if state_for is not None:
-        options = replace(options, state=state_for(layout))
     return export_graph(scene, path, fmt=fmt, options=options)
