@@ -62,6 +62,7 @@ class BackwardController(QObject):
         w.session.relaid.connect(self._on_session_relaid)
         w.canvas.clicked.connect(self._on_canvas_clicked)
         self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        w.actions_.cancel.triggered.connect(self._on_cancel_triggered)  # Esc
         p.record_requested.connect(self.start)
         p.step_changed.connect(self._on_panel_step_changed)
         p.overlay_toggled.connect(lambda _on: self._draw())
@@ -115,6 +116,10 @@ class BackwardController(QObject):
             )
 
         self.worker.submit(job, "graphviewer-backward")
+
+    def _on_cancel_triggered(self) -> None:
+        if self.worker.busy:
+            self.worker.cancel()
 
     def _on_worker_progress(self, _job: int, progress: Progress) -> None:
         done = f" {progress.done}/{progress.total}" if progress.total else ""

@@ -172,3 +172,58 @@ def test_backward_that_raises_says_why_in_one_sentence(
     assert "h = torch.sigmoid(self.fc(x))" in text
     assert window.canvas.scene is not None  # the graph stays
     assert "backward" not in window.canvas.layers
+
+
+SLOW = """
+import time
+
+import torch
+from torch import nn
+
+
+class Slow(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        time.sleep(0.1)
+        return g
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        h = self.fc(x)
+        for _ in range(200):
+            h = Slow.apply(h)
+        return h
+
+
+def build_model():
+    return Net()
+
+
+def example_input():
+    return torch.randn(2, 4)
+"""
+
+
+def test_backward_recording_stops_on_esc(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot, tmp_path: Path
+) -> None:
+    path = tmp_path / "slow.py"
+    path.write_text(SLOW)
+    open_and_wait(path)
+    ctl = window.backward
+    qtbot.keyClick(window.canvas, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "recording backward 2/" in ctl.panel.header.text(), timeout=30_000)
+    with qtbot.waitSignal(ctl.worker.cancelled, timeout=5_000):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)
+    assert ctl.panel.header.text() == "Recording cancelled."
+    assert ctl.panel.record_button.isEnabled()  # and it can be recorded again
+    assert window.canvas.scene is not None
