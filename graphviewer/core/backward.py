@@ -138,9 +138,13 @@ def record_backward(
 
 
 def _user_call(
-    code: UserCodeFilter, source: str | None, what: str, fn: Callable[..., Any], *args: Any,
+    code: UserCodeFilter,
+    source: str | None,
+    what: str,
+    fn: Callable[..., Any],
+    *args: Any,
     **kwargs: Any,
-) -> Any:  # fmt: skip
+) -> Any:
     """Call the user's code; its exception becomes one `BackwardError` naming their line."""
     try:
         with user_code():

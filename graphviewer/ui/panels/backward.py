@@ -36,8 +36,13 @@ from PySide6.QtWidgets import (
 from graphviewer.core.backward_record import BackwardRecord, BackwardStep, GradStats
 from graphviewer.core.report import format_shapes
 
-SPEEDS = (("½ step/s", 0.5), ("1 step/s", 1.0), ("2 steps/s", 2.0), ("5 steps/s", 5.0),
-          ("20 steps/s", 20.0))  # fmt: skip
+SPEEDS = (
+    ("½ step/s", 0.5),
+    ("1 step/s", 1.0),
+    ("2 steps/s", 2.0),
+    ("5 steps/s", 5.0),
+    ("20 steps/s", 20.0),
+)
 GRAD_COLUMNS = ("gradient", "shape", "values", "norm", "mean", "max |g|", "zeros", "NaN/Inf")
 KEYS = (
     ("Show / hide the Backward panel", "Ctrl+B"),
@@ -229,8 +234,10 @@ class BackwardPanel(QWidget):
         if k == self.step:
             return
         self.step = k
-        for widget, setter in ((self.slider, self.slider.setValue),
-                               (self.steps_list, self.steps_list.setCurrentRow)):  # fmt: skip
+        for widget, setter in (
+            (self.slider, self.slider.setValue),
+            (self.steps_list, self.steps_list.setCurrentRow),
+        ):
             widget.blockSignals(True)
             setter(k)
             widget.blockSignals(False)
@@ -279,12 +286,21 @@ class BackwardPanel(QWidget):
         title, g = self._rows[row]
         if g is not None:
             step = self.record.steps[self.step]
-            self.gradient_selected.emit(f"step {step.index + 1} {step.backward_class}: {title}",
-                                        g.stats)  # fmt: skip
+            self.gradient_selected.emit(
+                f"step {step.index + 1} {step.backward_class}: {title}", g.stats
+            )
 
     def _set_enabled(self, on: bool) -> None:
-        for w in (self.first_button, self.back_button, self.play_button, self.next_button,
-                  self.last_button, self.slider, self.speed, self.overlay_box):  # fmt: skip
+        for w in (
+            self.first_button,
+            self.back_button,
+            self.play_button,
+            self.next_button,
+            self.last_button,
+            self.slider,
+            self.speed,
+            self.overlay_box,
+        ):
             w.setEnabled(on)
 
     # -- stepping ------------------------------------------------------------------------------
