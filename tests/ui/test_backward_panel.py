@@ -227,3 +227,24 @@ def test_backward_recording_stops_on_esc(
     assert ctl.panel.header.text() == "Recording cancelled."
     assert ctl.panel.record_button.isEnabled()  # and it can be recorded again
     assert window.canvas.scene is not None
+
+
+def test_backward_play_steps_at_the_chosen_speed_and_pauses(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    open_and_wait(SAMPLES / "mlp.py")
+    _show_backward(window, qtbot)
+    panel = window.backward.panel
+    panel.speed.setCurrentIndex(panel.speed.count() - 1)  # 20 steps/s
+    qtbot.mouseClick(panel.play_button, Qt.MouseButton.LeftButton)
+    assert panel.playing
+    qtbot.waitUntil(lambda: panel.step >= 3, timeout=5000)
+    panel.steps_list.setFocus()
+    qtbot.keyClick(panel.steps_list, Qt.Key.Key_Space)
+    assert not panel.playing
+    at = panel.step
+    qtbot.wait(200)
+    assert panel.step == at
+    qtbot.mouseClick(panel.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.playing, timeout=10_000)  # stops at the last step
+    assert panel.step == len(panel.record.steps) - 1
