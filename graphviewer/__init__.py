@@ -16,9 +16,11 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Callable
 
     import torch
 
+    from graphviewer.core.backward_record import BackwardRecord
     from graphviewer.core.layout.direction import Direction
     from graphviewer.core.layout.fit import Fit
     from graphviewer.core.types import GraphSnapshot, Mode
@@ -60,6 +62,20 @@ def graph(
     return GraphPicture(
         snapshot, depth, expand_all, direction, fit, theme, _show=lambda: show(model, inputs, mode)
     )
+def backward(
+    model: torch.nn.Module,
+    inputs: Any,
+    *,
+    loss_fn: Callable[[Any], torch.Tensor] | None = None,
+    mode: Mode = "train",
+) -> BackwardRecord:
+    """Record the real backward of `model` on `inputs`: the loss is `loss_fn(output)`, else the
+    output itself when it is one number, else the sum of its floating tensors. Returns the
+    `BackwardRecord` (steps in the engine's order, gradient statistics); the model and every
+    `.grad` are left as they were."""
+    from graphviewer.core.backward import backward_model
+
+    return backward_model(model, inputs, loss_fn=loss_fn, mode=mode)
 
 
 def show(model: torch.nn.Module, inputs: Any, mode: Mode = "train") -> None:
@@ -120,4 +136,4 @@ def export(
     return result
 
 
-__all__ = ["__version__", "capture", "export", "graph", "show"]
+__all__ = ["__version__", "backward", "capture", "export", "graph", "show"]

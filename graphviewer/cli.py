@@ -16,6 +16,12 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
+from graphviewer.cli_backward import (
+    add_backward_options,
+    print_backward,
+    step_state,
+    wants_backward,
+)
 from graphviewer.cli_compare import add_compare_option, run_compare
 from graphviewer.cli_process import (
     EXIT_INTERRUPTED,
@@ -219,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--layout", action="store_true", help="add the graph's layout to the JSON")
     _add_depth_options(inspect)
     add_compare_option(inspect)
-    _add_export_parser(sub)
+    export = _add_export_parser(sub)
+    add_backward_options(inspect, export)
     samples = sub.add_parser(
         "samples",
         help="list the sample models (and copy one to a folder of yours)",
@@ -235,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_export_parser(sub: Any) -> None:
+def _add_export_parser(sub: Any) -> argparse.ArgumentParser:
     export = sub.add_parser(
         "export",
         help="write the graph to a PNG, SVG or PDF file (no window needed)",
@@ -276,6 +283,7 @@ def _add_export_parser(sub: Any) -> None:
 
     add_shape_options(export)
     add_histogram_option(export)
+    return export  # type: ignore[no-any-return]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -397,6 +405,7 @@ def load_spec(args: argparse.Namespace) -> Any:
         report=_script_progress if args.run_script else None,
         device=args.device,
     )
+    args.spec = spec if wants_backward(args) else None  # the backward runs the model again
     if spec.notice and (args.command != "inspect" or args.json):  # the report says it itself
         print(f"graphviewer: {spec.notice}", file=sys.stderr)
     settle_loaded(collect=False)  # a one-shot process: no full collection sweeps the model
@@ -432,11 +441,15 @@ def _inspect(args: argparse.Namespace) -> int:
         if args.layout:
             doc["layout"] = _layout_json(snapshot, args)
         # One write: json.dump writes piece by piece, ~80,000 writes for a 1,000-node graph.
+        if args.backward and failed is None:
+            print_backward(args, snapshot, doc)
         sys.stdout.write(json.dumps(doc, indent=1, allow_nan=False) + "\n")
     else:
         from graphviewer.core.report import format_report
 
         print(format_report(snapshot))
+        if args.backward and failed is None:
+            print_backward(args, snapshot, None)
     if failed is not None:
         sys.stdout.flush()
         print(f"graphviewer: error: {failed}", file=sys.stderr)
@@ -467,6 +480,7 @@ def _export(args: argparse.Namespace) -> int:
         with user_stdio(json_channel=True):
             snapshot = load_and_capture(args)
             from graphviewer.cli_shape import shape_kwargs
+            marks = step_state(args, snapshot)
             from graphviewer.render.snapshot_export import export_snapshot
 
             args.progress.stage(f"laying out and drawing {fmt or format_of(args.out)}")
@@ -483,6 +497,7 @@ def _export(args: argparse.Namespace) -> int:
                 legend=not args.no_legend,
                 show_title=not args.no_title,
                 **shape_kwargs(args),  # type: ignore[arg-type]
+                marks=marks,
             )
         args.progress.close()
         if to_stdout:

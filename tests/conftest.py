@@ -20,6 +20,14 @@ os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="graphviewer-test-state-"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The QApplication comes first, before any test: a CLI export alone makes a
+    QGuiApplication, which a window test's QApplication could not replace afterwards."""
+    from graphviewer.ui.app import create_app
+
+    create_app()
+
+
 @pytest.fixture(autouse=True)
 def _gc_unfrozen() -> Iterator[None]:
     """What a test's CLI run or window open froze (`gc_pause.settle_loaded`) goes back to the

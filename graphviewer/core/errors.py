@@ -58,3 +58,8 @@ class Cancelled(GraphviewerError):
 
     def __init__(self, message: str = "cancelled") -> None:
         super().__init__(message)
+
+
+class BackwardError(GraphviewerError):
+    """The backward pass could not be recorded: no graph (no_grad), a loss that is no scalar or
+    needs no grad, or `loss.backward()` raised (an in-place edit of a saved tensor)."""

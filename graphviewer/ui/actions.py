@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QMainWindow, QMenu, QToolBar
 
 from graphviewer.core.types import MODES
 from graphviewer.ui.icons import icon
+from graphviewer.ui.panels.backward import KEYS as BACKWARD_KEYS
 
 Std = QKeySequence.StandardKey
 
@@ -96,6 +97,7 @@ def shortcut_rows(actions: Actions) -> list[tuple[str, str]]:
         ("Select node, module or edge", "click"),
         ("Collapse / expand a module", "double-click its box"),
         ("Select the nodes a line made", "click the line in Source"),
+        *BACKWARD_KEYS,
     ]
     return rows
 

@@ -32,6 +32,7 @@ from graphviewer.render.theme import theme_named
 from graphviewer.ui import dialogs
 from graphviewer.ui.actions import build_actions, build_menus, build_toolbar, shortcut_rows
 from graphviewer.ui.activations_controller import install_activations
+from graphviewer.ui.backward_controller import install_backward
 from graphviewer.ui.canvas import GraphCanvas
 from graphviewer.ui.direction_menu import install_direction_menu
 from graphviewer.ui.dock_presence import DockPresence, settle_layout
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.search = SearchController()
         self._build_central()
         self._build_docks()
+        self.backward = install_backward(self)  # the Backward dock, tabbed behind Details
         self._recent_menu = QMenu("Open &Recent", self)
         samples = samples_menu(self, self.open_path)
         view_menu = build_menus(self, self.actions_, self._recent_menu, samples)
