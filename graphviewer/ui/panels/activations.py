@@ -160,6 +160,8 @@ class ActivationsPanel(QWidget):
             norm=t is not None and t.norm,
         )
         self.units.setVisible(bool(self.units.view))
+        self.histogram.setVisible(t is not None)
+        self.table.setVisible(st is not None)
         self.save_button.setEnabled(bool(self.histogram.series))
         self.pin_button.setEnabled(self.pinned is not None or bool(series))
 
