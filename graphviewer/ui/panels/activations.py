@@ -84,6 +84,7 @@ class ActivationsPanel(QWidget):
         layout.addWidget(self.hover)
         layout.addWidget(self.table, 2)
         layout.addWidget(self.units, 2)
+        layout.addStretch(0)  # takes the room only while the plots are hidden
         self.output_box.currentIndexChanged.connect(self._on_output_box_changed)
         self.log_box.toggled.connect(self.histogram.set_log)
         self.pin_button.toggled.connect(self._on_pin_button_toggled)
