@@ -130,3 +130,19 @@ def test_overlay_colours_every_node_by_a_statistic(
     box.setCurrentText("none")
     assert window.canvas.state.overlay is None and not window.activations.colour_bar.isVisible()
     assert window.session.current.layout is opened.layout  # colours only: no re-layout
+
+
+def test_activations_show_a_module_inside_a_folded_one(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    opened = open_and_wait(SAMPLES / "tiny_gpt.py")
+    snap = opened.snapshot
+    inner = next(
+        p for p, info in snap.modules.items() if info.parent and snap.stats.get(f"module:{p}")
+    )
+    outer = snap.modules[inner].parent
+    window.session.set_collapsed(frozenset({outer}))  # as a double-click on it folds it
+    qtbot.waitUntil(lambda: outer in window.session.current.layout.collapsed, timeout=5000)
+    window.inspector.select_module(inner)  # what a click on it in the module tree does
+    panel = window.activations.panel
+    qtbot.waitUntil(lambda: panel.target is not None and panel.target.name == inner)
