@@ -66,6 +66,6 @@ class UnitsPlot(pg.PlotWidget):
             height = np.where(dead, -0.04, active)
             item.addItem(pg.BarGraphItem(x=x, height=height, width=0.8, brushes=brushes, pen=None))
             item.setYRange(-0.05, 1.0, padding=0.02)
-            item.setLabel("left", "non-zero share")
+            item.setLabel("left", "non-zero")
         item.setLabel("bottom", f"unit (of {stats.units:,})")
         item.setXRange(-0.5, stats.units - 0.5, padding=0.01)
