@@ -51,8 +51,26 @@ def _module_saved_bytes(snapshot: GraphSnapshot) -> dict[str, int]:
     return out
 
 
+_MEMO: dict[tuple[int, int, str], tuple[GraphSnapshot, Layout, Overlay | None]] = {}
+
+
 def overlay_for(snapshot: GraphSnapshot, layout: Layout, choice: str) -> Overlay | None:
-    """The overlay of statistic `choice` (one of CHOICES) over `layout`; None for "none"."""
+    """The overlay of statistic `choice` (one of CHOICES) over `layout`; None for "none".
+
+    The same (snapshot, layout, choice) gives the same `Overlay` object, so switching back to a
+    statistic neither recomputes its values nor re-bins its colours."""
+    key = (id(snapshot), id(layout), choice)
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is snapshot and hit[1] is layout:
+        return hit[2]
+    if len(_MEMO) >= 16:
+        _MEMO.clear()
+    overlay = _overlay(snapshot, layout, choice)
+    _MEMO[key] = (snapshot, layout, overlay)
+    return overlay
+
+
+def _overlay(snapshot: GraphSnapshot, layout: Layout, choice: str) -> Overlay | None:
     if choice == SAVED_BYTES:
         saved = _module_saved_bytes(snapshot)
         values: dict[str, float] = {}
