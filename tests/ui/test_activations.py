@@ -146,3 +146,33 @@ def test_activations_show_a_module_inside_a_folded_one(
     window.inspector.select_module(inner)  # what a click on it in the module tree does
     panel = window.activations.panel
     qtbot.waitUntil(lambda: panel.target is not None and panel.target.name == inner)
+
+
+def test_activations_pick_the_output_and_the_call(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    panel = window.activations.panel
+    open_and_wait(SAMPLES / "lstm.py")
+    window.inspector.select_module("lstm")  # what a click on it in the module tree does
+    qtbot.waitUntil(lambda: panel.target is not None and panel.target.name == "lstm")
+    box = panel.output_box
+    assert box.isVisible() and [box.itemText(k) for k in range(box.count())] == [
+        "output 0",
+        "output 1",
+        "output 2",
+    ]
+    first = panel.cell("shape")
+    box.setCurrentIndex(1)  # h
+    assert panel.cell("shape") != first and panel.table.horizontalHeaderItem(0).text() == (
+        "lstm output 1"
+    )
+    open_and_wait(SAMPLES / "shared_relu.py")
+    window.inspector.select_module("relu")
+    qtbot.waitUntil(lambda: panel.target is not None and panel.target.name == "relu")
+    labels = [box.itemText(k) for k in range(box.count())]
+    assert labels[:3] == ["call 1", "call 2", "call 3"]
+    shapes = set()
+    for k in range(box.count()):
+        box.setCurrentIndex(k)
+        shapes.add(panel.cell("shape"))
+    assert len(shapes) > 1  # a shared ReLU after convolutions of different widths
