@@ -53,3 +53,11 @@ def test_inspect_json_carries_per_unit_figures() -> None:
     unit = doc["stats"]["module:act@2#0"]["per_unit"]
     assert unit == {"samples": 8, "active": [0.0] * 4, "mean": [0.0] * 4, "std": [0.0] * 4}
     assert len(doc["stats"]["module:fc"]["per_unit"]["mean"]) == 4
+
+
+def test_inspect_json_leaves_per_unit_out_without_histograms() -> None:
+    from graphviewer.core.serialize import snapshot_to_json
+
+    snap = capture_model(_Shared(), torch.randn(8, 4), mode="eval")
+    doc = snapshot_to_json(snap, histograms=False)
+    assert all("per_unit" not in st and "histogram" not in st for st in doc["stats"].values())
