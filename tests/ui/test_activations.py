@@ -176,3 +176,15 @@ def test_activations_pick_the_output_and_the_call(
         box.setCurrentIndex(k)
         shapes.add(panel.cell("shape"))
     assert len(shapes) > 1  # a shared ReLU after convolutions of different widths
+
+
+def test_overlay_saved_bytes_of_a_folded_module_sum_its_nodes(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    opened = open_and_wait(SAMPLES / "mlp.py", mode="train")
+    window.session.set_collapsed(frozenset({"bn1"}))  # as a double-click on it folds it
+    qtbot.waitUntil(lambda: "bn1" in window.session.current.layout.collapsed, timeout=5000)
+    window.activations.overlay_box.setCurrentText("saved bytes")
+    values = window.canvas.state.overlay.values
+    inside = sum(n.saved_bytes for n in opened.snapshot.nodes.values() if n.module == "bn1")
+    assert inside > 0 and values["module:bn1"] == inside
