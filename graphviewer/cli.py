@@ -220,7 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the snapshot as JSON (schema: docs/json-schema.md)",
     )
     inspect.add_argument(
-        "--no-histograms", action="store_true", help="leave histogram bins out of the JSON"
+        "--no-histograms",
+        action="store_true",
+        help="leave histogram bins and per-unit arrays out of the JSON",
     )
     inspect.add_argument("--layout", action="store_true", help="add the graph's layout to the JSON")
     _add_depth_options(inspect)

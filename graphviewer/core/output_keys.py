@@ -20,7 +20,7 @@ class OutputRef(NamedTuple):
     """One measured output of a module: which call, which tensor, and its statistics key."""
 
     call: int
-    index: int
+    output: int  # the tensor's place among the call's outputs (0-based)
     key: str
 
 

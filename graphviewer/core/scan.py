@@ -92,7 +92,7 @@ def _fast_pass(
     zeros = 0
     kmin = _ordered(keys[0, 0, 0], sign_shift, mask)
     kmax = kmin
-    if inner == 1:
+    if inner == 1 and usum.size == units:
         for a in range(outer):
             for u in range(units):
                 v = x[a, u, 0]
@@ -104,6 +104,19 @@ def _fast_pass(
                 nonzero[u] += not z
                 usum[u] += d
                 usq[u] += d * d
+                k = _ordered(keys[a, u, 0], sign_shift, mask)
+                kmin = min(kmin, k)
+                kmax = max(kmax, k)
+    elif inner == 1:  # too many units to keep their figures: non-zeros only (dead units)
+        for a in range(outer):
+            for u in range(units):
+                v = x[a, u, 0]
+                d = np.float64(v) - shift
+                s += d
+                q += d * d
+                z = v == 0
+                zeros += z
+                nonzero[u] += not z
                 k = _ordered(keys[a, u, 0], sign_shift, mask)
                 kmin = min(kmin, k)
                 kmax = max(kmax, k)
@@ -126,8 +139,9 @@ def _fast_pass(
                 q += row_q
                 zeros += row_zeros
                 nonzero[u] += inner - row_zeros
-                usum[u] += row_s
-                usq[u] += row_q
+                if usum.size == units:
+                    usum[u] += row_s
+                    usq[u] += row_q
     return s, q, zeros, kmin, kmax
 
 
@@ -195,13 +209,15 @@ def _scan(
     step: int,
     run: int,
     count_dead: bool,
+    max_units: int,
 ) -> Any:
     flat = x.reshape(-1)
     first = np.float64(flat[0])
     shift = first if math.isfinite(first) else 0.0
     nonzero = np.zeros(x.shape[1], dtype=np.int64)
-    usum = np.zeros(x.shape[1])
-    usq = np.zeros(x.shape[1])
+    kept = x.shape[1] if x.shape[1] <= max_units else 0  # per-unit sums only for these
+    usum = np.zeros(kept)
+    usq = np.zeros(kept)
     s, q, zeros, kmin, kmax = _fast_pass(x, keys, sign_shift, mask, shift, nonzero, usum, usq)
     n = flat.size
     nan = 0
@@ -239,11 +255,19 @@ _KEY_TYPES = {
 }
 
 
-def summarize(values: np.ndarray, units_axis: int | None, bins: int, step: int, run: int) -> Scan:
+def summarize(
+    values: np.ndarray,
+    units_axis: int | None,
+    bins: int,
+    step: int,
+    run: int,
+    max_units: int = 1 << 62,
+) -> Scan:
     """Measure a C-contiguous float32/float64 array of at least one value.
 
     `units_axis` is the axis that holds units (features, channels) for the dead-unit count, or
-    None. The histogram counts runs of `run` consecutive values every `step` values
+    None; per-unit sums are kept for at most `max_units` units (else empty). The histogram
+    counts runs of `run` consecutive values every `step` values
     (`step == run`: every value).
     """
     if units_axis is None:
@@ -254,6 +278,14 @@ def summarize(values: np.ndarray, units_axis: int | None, bins: int, step: int, 
         shaped = values.reshape(outer, units, values.size // (outer * units))
     bits, sign_shift, mask = _KEY_TYPES[values.dtype]
     got = _scan(
-        shaped, shaped.view(bits), sign_shift, mask, bins, step, run, units_axis is not None
+        shaped,
+        shaped.view(bits),
+        sign_shift,
+        mask,
+        bins,
+        step,
+        run,
+        units_axis is not None,
+        max_units,
     )
     return Scan(*got)

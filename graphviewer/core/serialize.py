@@ -121,7 +121,12 @@ def stats_to_json(st: ActivationStats, *, histograms: bool = True) -> dict[str, 
         "units": st.units,
         "dead_units": st.dead_units,
     }
-    if st.unit_active is not None and st.unit_mean is not None and st.unit_std is not None:
+    if (
+        histograms
+        and st.unit_active is not None
+        and st.unit_mean is not None
+        and st.unit_std is not None
+    ):
         out["per_unit"] = {
             "samples": st.unit_samples,
             "active": _nums(st.unit_active),

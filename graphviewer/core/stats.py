@@ -87,7 +87,7 @@ def tensor_stats(tensor: torch.Tensor, bins: int = DEFAULT_BINS) -> ActivationSt
             shape, dtype, 0, nan, nan, nan, nan, 0.0, 0, 0, np.zeros(bins + 1), empty_counts,
             units=units, hist_total=0,
         )  # fmt: skip
-    got = summarize(values, dim, bins, *sample_runs(count, shape))
+    got = summarize(values, dim, bins, *sample_runs(count, shape), max_units=MAX_UNITS)
     per_unit = _per_unit(got, units, count) if 0 < units <= MAX_UNITS else {}
     return ActivationStats(
         shape=shape,

@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QLinearGradient, QPainter, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QLinearGradient,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
 
 from graphviewer.render.marks import mark_boxes
 from graphviewer.render.paths import rects_path
@@ -102,6 +111,8 @@ class OverlayColours:
         self.none = no_value_fill(scene.theme)
         self.text = [scene.theme.text_on(c) for c in self.fills]
         self.none_text = scene.theme.text_on(self.none)
+        # bin → the path of all its boxes, kept for full frames while this overlay is shown
+        self.paths: dict[tuple[int, float], QPainterPath] = {}
 
     def fill_of(self, k: int) -> QColor:
         b = self.bin_list[k]
@@ -129,8 +140,11 @@ def paint_overlay_boxes(
     radius: float,
     modules: np.ndarray,
     module_pen: QPen,
+    everything: bool = False,
 ) -> None:
-    """Every visible box filled with its value's colour; folded modules keep their thick frame."""
+    """Every visible box filled with its value's colour; folded modules keep their thick frame.
+
+    A frame that shows every box (`everything`) reuses the bins' paths of the last one."""
     boxes = scene.boxes
     bins = colours.bins
     painter.setPen(border)
@@ -139,7 +153,13 @@ def paint_overlay_boxes(
         if not mask.any():
             continue
         painter.setBrush(colours.none if b == NO_VALUE else colours.fills[b])
-        painter.drawPath(rects_path(boxes[mask], radius))
+        if everything:
+            path = colours.paths.get((b, radius))
+            if path is None:
+                path = colours.paths[(b, radius)] = rects_path(boxes[mask], radius)
+        else:
+            path = rects_path(boxes[mask], radius)
+        painter.drawPath(path)
     if len(modules):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(module_pen)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
 from graphviewer.core.categories import CATEGORY_LABELS
 from graphviewer.render.modules import tint_categories
+from graphviewer.render.overlay import COLOUR_BAR_SIZE, paint_colour_bar
 from graphviewer.render.scene import (
     CATEGORIES,
     MODULE,
@@ -22,6 +23,7 @@ from graphviewer.render.scene import (
     GraphScene,
     ViewState,
 )
+from graphviewer.render.state import Overlay
 from graphviewer.render.text import edge_text, label_font, small_font
 
 MARGIN = 32.0
@@ -177,7 +179,10 @@ def paint_page(
             painter.drawText(
                 QPointF(MARGIN, MARGIN + TITLE_PX * 1.3 + SUBTITLE_PX * 1.2), page.subtitle
             )
-    _paint_legend(painter, page, scene)
+    if state.overlay is not None and page.legend:  # the colours mean the overlay's numbers now
+        _paint_overlay_legend(painter, page, scene, state.overlay)
+    else:
+        _paint_legend(painter, page, scene)
     src = page.source
     painter.save()
     painter.translate(page.graph_at.x() - src.left(), page.graph_at.y() - src.top())
@@ -190,6 +195,15 @@ def paint_page(
     if not visible.isEmpty():
         scene.paint(painter, visible, device_scale, replace(state, full_detail=True))
     painter.restore()
+
+
+def _paint_overlay_legend(
+    painter: QPainter, page: Page, scene: GraphScene, overlay: Overlay
+) -> None:
+    """The overlay's colour bar where the category legend goes."""
+    width = min(COLOUR_BAR_SIZE[0], max(page.width - page.legend_at.x() - MARGIN / 2, 120.0))
+    rect = QRectF(page.legend_at.x(), page.legend_at.y(), width, COLOUR_BAR_SIZE[1])
+    paint_colour_bar(painter, rect, overlay, scene.theme)
 
 
 def _paint_legend(painter: QPainter, page: Page, scene: GraphScene) -> None:

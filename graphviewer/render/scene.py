@@ -363,7 +363,7 @@ class GraphScene:
             module_pen = self._pen(theme.collapsed_border, 2.0, scale)
             radius = NODE_RADIUS if rounded else 0.0
             paint_overlay_boxes(
-                painter, self, colours, visible, border_pen, radius, modules, module_pen
+                painter, self, colours, visible, border_pen, radius, modules, module_pen, everything
             )
             return
         antialiased = painter.testRenderHint(QPainter.RenderHint.Antialiasing)

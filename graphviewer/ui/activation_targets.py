@@ -45,14 +45,14 @@ def module_target(snapshot: GraphSnapshot, path: str) -> Target:
     info = snapshot.modules[path]
     refs = module_outputs(snapshot.stats, path)
     several_calls = len({r.call for r in refs}) > 1
-    several_outputs = len({r.index for r in refs}) > 1
+    several_outputs = len({r.output for r in refs}) > 1
     outputs = []
     for ref in refs:
         parts = []
         if several_calls:
             parts.append(f"call {ref.call}")
         if several_outputs or not parts:
-            parts.append(f"output {ref.index}")
+            parts.append(f"output {ref.output}")
         outputs.append((" · ".join(parts), snapshot.stats[ref.key]))
     name = path or "(root)"
     empty = NO_STATS

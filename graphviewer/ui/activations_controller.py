@@ -14,6 +14,7 @@ from graphviewer.render.state import Layer
 from graphviewer.ui.activation_overlay import CHOICES, overlay_for
 from graphviewer.ui.activation_targets import selected_target
 from graphviewer.ui.colour_bar import ColourBar
+from graphviewer.ui.graph_items import module_of_item
 from graphviewer.ui.jobs import OpenedGraph
 from graphviewer.ui.panels.activations import ActivationsPanel
 from graphviewer.ui.panels.problems import ProblemsPanel, Where, problem_badges
@@ -116,6 +117,10 @@ class ActivationsController(QObject):
                 self.panel.show_target(None)
             return
         (item,) = selected
+        module = module_of_item(item)
+        chosen = self.window.module_tree.selected_path()
+        if module is not None and chosen is not None and chosen.startswith(f"{module}."):
+            item = chosen  # a module inside a folded one: the folded box stands for it
         target = selected_target(snap, item)
         if target is not None:
             self.panel.show_target(target)

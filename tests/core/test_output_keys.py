@@ -33,12 +33,12 @@ def test_module_output_key_round_trips() -> None:
 def test_each_call_and_output_of_a_module_has_statistics() -> None:
     snap = capture_model(_Shared(), torch.randn(8, 4), mode="eval")
     calls = module_outputs(snap.stats, "act")
-    assert [(r.call, r.index) for r in calls] == [(1, 0), (2, 0)]
+    assert [(r.call, r.output) for r in calls] == [(1, 0), (2, 0)]
     first, second = (snap.stats[r.key] for r in calls)
     assert snap.stats["module:act"] is first
     assert second.zeros_fraction == 1.0 and first.zeros_fraction < 1.0
     lstm = module_outputs(snap.stats, "lstm")
-    assert [r.index for r in lstm] == [0, 1, 2]
+    assert [r.output for r in lstm] == [0, 1, 2]
     assert [snap.stats[r.key].shape for r in lstm] == [(8, 1, 3), (1, 8, 3), (1, 8, 3)]
     assert module_outputs(snap.stats, "nothing") == []
 
@@ -53,3 +53,11 @@ def test_inspect_json_carries_per_unit_figures() -> None:
     unit = doc["stats"]["module:act@2#0"]["per_unit"]
     assert unit == {"samples": 8, "active": [0.0] * 4, "mean": [0.0] * 4, "std": [0.0] * 4}
     assert len(doc["stats"]["module:fc"]["per_unit"]["mean"]) == 4
+
+
+def test_inspect_json_leaves_per_unit_out_without_histograms() -> None:
+    from graphviewer.core.serialize import snapshot_to_json
+
+    snap = capture_model(_Shared(), torch.randn(8, 4), mode="eval")
+    doc = snapshot_to_json(snap, histograms=False)
+    assert all("per_unit" not in st and "histogram" not in st for st in doc["stats"].values())

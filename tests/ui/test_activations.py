@@ -134,3 +134,61 @@ def test_overlay_colours_every_node_by_a_statistic(
     box.setCurrentText("none")
     assert window.canvas.state.overlay is None and not window.activations.colour_bar.isVisible()
     assert window.session.current.layout is opened.layout  # colours only: no re-layout
+
+
+def test_activations_show_a_module_inside_a_folded_one(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    opened = open_and_wait(SAMPLES / "tiny_gpt.py")
+    snap = opened.snapshot
+    inner = next(
+        p for p, info in snap.modules.items() if info.parent and snap.stats.get(f"module:{p}")
+    )
+    outer = snap.modules[inner].parent
+    window.session.set_collapsed(frozenset({outer}))  # as a double-click on it folds it
+    qtbot.waitUntil(lambda: outer in window.session.current.layout.collapsed, timeout=5000)
+    window.inspector.select_module(inner)  # what a click on it in the module tree does
+    panel = window.activations.panel
+    qtbot.waitUntil(lambda: panel.target is not None and panel.target.name == inner)
+
+
+def test_activations_pick_the_output_and_the_call(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    panel = window.activations.panel
+    open_and_wait(SAMPLES / "lstm.py")
+    window.inspector.select_module("lstm")  # what a click on it in the module tree does
+    qtbot.waitUntil(lambda: panel.target is not None and panel.target.name == "lstm")
+    box = panel.output_box
+    assert box.isVisible() and [box.itemText(k) for k in range(box.count())] == [
+        "output 0",
+        "output 1",
+        "output 2",
+    ]
+    first = panel.cell("shape")
+    box.setCurrentIndex(1)  # h
+    assert panel.cell("shape") != first and panel.table.horizontalHeaderItem(0).text() == (
+        "lstm output 1"
+    )
+    open_and_wait(SAMPLES / "shared_relu.py")
+    window.inspector.select_module("relu")
+    qtbot.waitUntil(lambda: panel.target is not None and panel.target.name == "relu")
+    labels = [box.itemText(k) for k in range(box.count())]
+    assert labels[:3] == ["call 1", "call 2", "call 3"]
+    shapes = set()
+    for k in range(box.count()):
+        box.setCurrentIndex(k)
+        shapes.add(panel.cell("shape"))
+    assert len(shapes) > 1  # a shared ReLU after convolutions of different widths
+
+
+def test_overlay_saved_bytes_of_a_folded_module_sum_its_nodes(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    opened = open_and_wait(SAMPLES / "mlp.py", mode="train")
+    window.session.set_collapsed(frozenset({"bn1"}))  # as a double-click on it folds it
+    qtbot.waitUntil(lambda: "bn1" in window.session.current.layout.collapsed, timeout=5000)
+    window.activations.overlay_box.setCurrentText("saved bytes")
+    values = window.canvas.state.overlay.values
+    inside = sum(n.saved_bytes for n in opened.snapshot.nodes.values() if n.module == "bn1")
+    assert inside > 0 and values["module:bn1"] == inside

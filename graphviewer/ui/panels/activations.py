@@ -84,6 +84,7 @@ class ActivationsPanel(QWidget):
         layout.addWidget(self.hover)
         layout.addWidget(self.table, 2)
         layout.addWidget(self.units, 2)
+        layout.addStretch(0)  # takes the room only while the plots are hidden
         self.output_box.currentIndexChanged.connect(self._on_output_box_changed)
         self.log_box.toggled.connect(self.histogram.set_log)
         self.pin_button.toggled.connect(self._on_pin_button_toggled)
@@ -160,6 +161,8 @@ class ActivationsPanel(QWidget):
             norm=t is not None and t.norm,
         )
         self.units.setVisible(bool(self.units.view))
+        self.histogram.setVisible(t is not None)
+        self.table.setVisible(st is not None)
         self.save_button.setEnabled(bool(self.histogram.series))
         self.pin_button.setEnabled(self.pinned is not None or bool(series))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from graphviewer.core.types import ActivationStats
@@ -61,11 +60,15 @@ class UnitsPlot(pg.PlotWidget):
             active = stats.unit_active.astype(np.float64)
             dead = active == 0
             self.dead = int(dead.sum())
-            brushes = [QColor(_DEAD) if d else QColor(_LIVE) for d in dead.tolist()]
-            # a dead unit has no height: draw it as a short red stub below the axis
-            height = np.where(dead, -0.04, active)
-            item.addItem(pg.BarGraphItem(x=x, height=height, width=0.8, brushes=brushes, pen=None))
+            # live units as bars, dead ones as short red stubs below the axis: two items with
+            # one brush each (a brush per bar costs ~10 ms per thousand units)
+            for keep, height, colour in ((~dead, active, _LIVE), (dead, -0.04, _DEAD)):
+                if keep.any():
+                    h = np.broadcast_to(height, x.shape)[keep]
+                    item.addItem(
+                        pg.BarGraphItem(x=x[keep], height=h, width=0.8, brush=colour, pen=None)
+                    )
             item.setYRange(-0.05, 1.0, padding=0.02)
-            item.setLabel("left", "non-zero share")
+            item.setLabel("left", "non-zero")
         item.setLabel("bottom", f"unit (of {stats.units:,})")
         item.setXRange(-0.5, stats.units - 0.5, padding=0.01)
