@@ -140,3 +140,16 @@ def test_modes_esc_cancels_a_comparison(
     qtbot.wait(50)
     assert "cancelled" in window.modes.panel.title.text()
     assert "modes" not in window.canvas.layers and not window.status.bar.isVisible()
+
+
+def test_modes_shortcuts_are_listed_in_help(window: MainWindow) -> None:
+    from graphviewer.ui.actions import shortcut_rows
+
+    rows = dict(shortcut_rows(window.actions_, window.actions()))
+    assert rows["Compare modes"] == "Ctrl+M"
+    assert (rows["Show train"], rows["Show eval"], rows["Show no_grad"]) == (
+        "Ctrl+1",
+        "Ctrl+2",
+        "Ctrl+3",
+    )
+    assert list(rows).count("Find") == 1  # the table's own are not listed twice
