@@ -264,6 +264,8 @@ class ModeProbe:
     # -- what the hooks record -----------------------------------------------------------------
     def _keep_output(self, path: str, output: Any) -> None:
         tensors = [t for t in iter_tensors(output) if not is_fake(t)]
+        if not tensors:  # no tensor, or only fake ones (a model built without weights)
+            return
         copies = self.outputs.keep(path, tensors)
         for comparer in self._comparers:
             comparer.compare(path, copies, check_close=path == "")
