@@ -124,7 +124,9 @@ def capture_modes(
             yield Progress(f"capturing {mode}", k, len(modes))
             cancel.raise_if_cancelled()
             outputs = kept[mode] = ModeOutputs(budget)
-            comparers = [OutputComparer(mode, earlier, kept[earlier]) for earlier in modes[:k]]
+            comparers = [
+                OutputComparer(mode, earlier, kept[earlier], outputs) for earlier in modes[:k]
+            ]
             probe = ModeProbe(model, outputs, comparers)
             try:
                 with probe:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
 from graphviewer.core.mode_outputs import ModeOutputs, OutputComparer
@@ -45,19 +46,19 @@ def test_output_comparer_sums_over_calls_and_knows_both_sides() -> None:
     b1, b2 = torch.tensor([1.0, 2.5]), torch.tensor([3.0, 4.0])
     for a in (a1, a2):
         train.keep("relu", [a])
-    comparer = OutputComparer("eval", "train", train)
+    comparer = OutputComparer("eval", "train", train, eval_)
     for b in (b1, b2):
         comparer.compare("relu", eval_.keep("relu", [b]), check_close=True)
     d = comparer.deltas["relu"]
-    assert d.max_abs == 0.5 and d.diff2 == 0.25
-    assert d.norm2 == {"eval": 1 + 6.25 + 9 + 16, "train": 1 + 4 + 9 + 16}
-    assert d.relative("train") == math.sqrt(0.25 / 30) and not d.allclose
+    assert d.max_abs == 0.5 and d.diff2 == pytest.approx(0.25)
+    assert d.norm2 == pytest.approx({"eval": 1 + 6.25 + 9 + 16, "train": 1 + 4 + 9 + 16})
+    assert d.relative("train") == pytest.approx(math.sqrt(0.25 / 30)) and not d.allclose
 
 
 def test_output_comparer_notes_shapes_that_do_not_pair() -> None:
     train = ModeOutputs(1 << 20)
     train.keep("head", [torch.zeros(2, 3)])
-    comparer = OutputComparer("eval", "train", train)
+    comparer = OutputComparer("eval", "train", train, ModeOutputs(1 << 20))
     comparer.compare("head", [torch.zeros(3, 2)], check_close=False)
     assert comparer.deltas["head"].note == "shape (3, 2) in eval, (2, 3) in train"
     assert math.isnan(comparer.deltas["head"].relative("train"))
