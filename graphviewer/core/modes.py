@@ -276,19 +276,23 @@ class ModeProbe:
         x = args[0] if args else None
         if not isinstance(x, torch.Tensor) or not isinstance(output, torch.Tensor):
             return
-        if x.shape != output.shape or x.is_meta or is_fake(x):
+        if x.shape != output.shape or is_fake(x) or not x.numel():
             return
-        xf, yf = x.detach().to(torch.float64), output.detach().to(torch.float64)
-        live = xf != 0
+        p = float(getattr(module, "p", 0.0))
+        if output is x:  # eval: the input passes through untouched
+            self.dropouts[path] = DropoutProbe(path, p, 0.0, 1.0, int(x.numel()))
+            return
+        live = x != 0
         n_live = int(live.sum())
         if n_live == 0:
             return
-        zeroed = int((live & (yf == 0)).sum())
-        kept = live & (yf != 0)
-        scale = float((yf[kept] / xf[kept]).mean()) if bool(kept.any()) else 0.0
-        self.dropouts[path] = DropoutProbe(
-            path, float(getattr(module, "p", 0.0)), zeroed / n_live, scale, int(xf.numel())
-        )
+        kept = output != 0
+        zeroed = n_live - int((live & kept).sum())
+        # output = input · mask · scale, scale > 0: the kept units' sums of |value| give the
+        # scale (signed sums could cancel out), with no gather of the kept units
+        kept_in = float(torch.linalg.vector_norm(torch.where(kept, x, 0).double(), 1))
+        scale = float(torch.linalg.vector_norm(output.double(), 1)) / kept_in if kept_in else 0.0
+        self.dropouts[path] = DropoutProbe(path, p, zeroed / n_live, scale, int(x.numel()))
 
     def _note_batchnorm(self, path: str, module: nn.Module) -> None:
         mean, var, rm, rv, training = self._bn_before.pop(path)
