@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graphviewer.core.types import Mode
 
 _MODES = ("train", "eval", "no_grad")
 
@@ -26,7 +29,7 @@ def add_compare_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _modes(a: str, b: str) -> tuple[str, ...]:
+def _modes(a: Mode, b: Mode) -> tuple[Mode, ...]:
     """A and B, and eval and no_grad for the allclose check and the unsaved-bytes line."""
     return tuple(dict.fromkeys((a, b, "eval", "no_grad")))
 

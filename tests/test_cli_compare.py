@@ -100,3 +100,13 @@ def test_inspect_compare_of_a_plain_autograd_script_says_why_not(
     code, _, err = run(capsys, "inspect", str(SAMPLES / "autograd_scalar.py"), "--compare",
                        "train", "eval")  # fmt: skip
     assert code == 2 and "there is no nn.Module to switch between modes" in err
+
+
+def test_inspect_compare_without_weights_compares_no_values(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "inspect", MLP, "--compare", "train", "eval", "--device", "meta")
+    assert code == 0, err
+    assert "only in train: 1" in out  # the graphs differ all the same
+    assert "module outputs: none could be compared (no values" in out
+    assert "allclose" not in out and "model output:" not in out

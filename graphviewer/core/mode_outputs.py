@@ -59,6 +59,15 @@ class ModeOutputs:
     # reuses a freed one's id apart)
     _copies: dict[int, tuple[Any, int, torch.Tensor]] = field(default_factory=dict)
 
+    _sums: dict[int, tuple[float, float]] = field(default_factory=dict)
+
+    def sums(self, copy: torch.Tensor) -> tuple[float, float]:
+        """(sum of squares, max |value|) of a kept copy's finite values, measured once."""
+        got = self._sums.get(id(copy))
+        if got is None:
+            got = self._sums[id(copy)] = _sums(copy)
+        return got
+
     def keep(self, path: str, tensors: list[torch.Tensor]) -> list[torch.Tensor] | None:
         """Keep `tensors` as `path`'s next call's outputs; None (and the module skipped from
         here on) beyond the budget. Runs with torch functions hidden from any function mode."""
@@ -88,12 +97,12 @@ class ModeOutputs:
 class OutputComparer:
     """Compares one pass's module outputs with a kept pass's, call by call, as they come."""
 
-    def __init__(self, mine: Mode, theirs: Mode, kept: ModeOutputs) -> None:
-        self.mine, self.theirs, self._kept = mine, theirs, kept
+    def __init__(self, mine: Mode, theirs: Mode, kept: ModeOutputs, own: ModeOutputs) -> None:
+        """Compare `mine`'s copies (kept in `own`) with `theirs`' (kept in `kept`)."""
+        self.mine, self.theirs, self._kept, self._own = mine, theirs, kept, own
         self.deltas: dict[str, OutputDelta] = {}
         self._cursor: dict[str, int] = {}
         self._done: dict[tuple[int, int], tuple[float, float]] = {}  # same pair seen again
-        self._norms: dict[int, tuple[float, float]] = {}
 
     def compare(self, path: str, tensors: list[torch.Tensor] | None, *, check_close: bool) -> None:
         """Compare `path`'s next call's kept copies (None: beyond this pass's budget)."""
@@ -124,35 +133,33 @@ class OutputComparer:
 
     def _add(self, delta: OutputDelta, x: torch.Tensor, y: torch.Tensor, check: bool) -> None:
         # x and y are kept copies: alive for the whole run, so their ids name them
-        xf = x
-        n2x, mx = self._norm(xf)
-        n2y, my = self._norm(y)
+        n2x, mx = self._own.sums(x)
+        n2y, my = self._kept.sums(y)
         delta.norm2[self.mine] += n2x
         delta.norm2[self.theirs] += n2y
         delta.absmax[self.mine] = max(delta.absmax[self.mine], mx)
         delta.absmax[self.theirs] = max(delta.absmax[self.theirs], my)
         if check and delta.allclose:
-            delta.allclose = bool(torch.allclose(xf, y, equal_nan=True))
+            delta.allclose = bool(torch.allclose(x, y, equal_nan=True))
         key = (id(x), id(y))
         done = self._done.get(key)
-        if done is None and xf.numel():
-            d = torch.sub(xf, y).abs_()
-            d = torch.nan_to_num_(d, nan=0.0, posinf=0.0, neginf=0.0)
-            done = (float(d.max()), float(torch.linalg.vector_norm(d, dtype=torch.float64)) ** 2)
-            self._done[key] = done
+        if done is None and x.numel():
+            done = self._done[key] = _sums(torch.sub(x, y))[::-1]
         if done is not None:
             delta.max_abs = max(delta.max_abs, done[0])
             delta.diff2 += done[1]
 
-    def _norm(self, t: torch.Tensor) -> tuple[float, float]:
-        """(sum of squares, max |value|) over the finite values, once per tensor."""
-        got = self._norms.get(id(t))
-        if got is None:
-            if not t.numel():
-                got = (0.0, 0.0)
-            else:
-                finite = torch.nan_to_num(t, nan=0.0, posinf=0.0, neginf=0.0)
-                n = float(torch.linalg.vector_norm(finite, dtype=torch.float64))
-                got = (n * n, float(finite.abs().max()))
-            self._norms[id(t)] = got
-        return got
+
+def _sums(t: torch.Tensor) -> tuple[float, float]:
+    """(sum of squares, max |value|) over the finite values of a float32 tensor."""
+    if not t.numel():
+        return (0.0, 0.0)
+    # float32 accumulation: ~1e-5 relative error for a relative change shown to 0.1 %, ten
+    # times faster than in float64 (which converts every value first)
+    n = float(torch.linalg.vector_norm(t))
+    absmax = max(-float(t.min()), float(t.max()))  # two vectorised reductions: no |t| copy
+    if math.isfinite(n) and math.isfinite(absmax):  # no NaN or Inf: the common case, no copy
+        return (n * n, absmax)
+    finite = torch.nan_to_num(t, nan=0.0, posinf=0.0, neginf=0.0)
+    n = float(torch.linalg.vector_norm(finite))
+    return (n * n, float(finite.abs().max()))

@@ -107,7 +107,13 @@ def format_compare(diff: ModeDiff, where: str) -> str:
             lines.append(f"  … and {len(only) - len(shown)} more")
     changed = diff.changed_modules
     lines.append("")
-    lines.append(f"module outputs that changed (max |{a} − {b}|, relative): {len(changed)}")
+    if not diff.modules and a != b:
+        lines.append(
+            "module outputs: none could be compared (no values: a model built without "
+            "weights, or no module returned a tensor)"
+        )
+    else:
+        lines.append(f"module outputs that changed (max |{a} − {b}|, relative): {len(changed)}")
     width = max((len(m.path or "(root)") + len(m.class_name) for m in changed), default=0) + 3
     for m in changed[:_SHOWN_MODULES]:
         name = f"{m.path or '(root)'} ({m.class_name})"

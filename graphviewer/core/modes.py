@@ -124,7 +124,9 @@ def capture_modes(
             yield Progress(f"capturing {mode}", k, len(modes))
             cancel.raise_if_cancelled()
             outputs = kept[mode] = ModeOutputs(budget)
-            comparers = [OutputComparer(mode, earlier, kept[earlier]) for earlier in modes[:k]]
+            comparers = [
+                OutputComparer(mode, earlier, kept[earlier], outputs) for earlier in modes[:k]
+            ]
             probe = ModeProbe(model, outputs, comparers)
             try:
                 with probe:
@@ -264,6 +266,8 @@ class ModeProbe:
     # -- what the hooks record -----------------------------------------------------------------
     def _keep_output(self, path: str, output: Any) -> None:
         tensors = [t for t in iter_tensors(output) if not is_fake(t)]
+        if not tensors:  # no tensor, or only fake ones (a model built without weights)
+            return
         copies = self.outputs.keep(path, tensors)
         for comparer in self._comparers:
             comparer.compare(path, copies, check_close=path == "")
@@ -272,19 +276,23 @@ class ModeProbe:
         x = args[0] if args else None
         if not isinstance(x, torch.Tensor) or not isinstance(output, torch.Tensor):
             return
-        if x.shape != output.shape or x.is_meta or is_fake(x):
+        if x.shape != output.shape or is_fake(x) or not x.numel():
             return
-        xf, yf = x.detach().to(torch.float64), output.detach().to(torch.float64)
-        live = xf != 0
+        p = float(getattr(module, "p", 0.0))
+        if output is x:  # eval: the input passes through untouched
+            self.dropouts[path] = DropoutProbe(path, p, 0.0, 1.0, int(x.numel()))
+            return
+        live = x != 0
         n_live = int(live.sum())
         if n_live == 0:
             return
-        zeroed = int((live & (yf == 0)).sum())
-        kept = live & (yf != 0)
-        scale = float((yf[kept] / xf[kept]).mean()) if bool(kept.any()) else 0.0
-        self.dropouts[path] = DropoutProbe(
-            path, float(getattr(module, "p", 0.0)), zeroed / n_live, scale, int(xf.numel())
-        )
+        kept = output != 0
+        zeroed = n_live - int((live & kept).sum())
+        # output = input · mask · scale, scale > 0: the kept units' sums of |value| give the
+        # scale (signed sums could cancel out), with no gather of the kept units
+        kept_in = float(torch.linalg.vector_norm(torch.where(kept, x, 0).double(), 1))
+        scale = float(torch.linalg.vector_norm(output.double(), 1)) / kept_in if kept_in else 0.0
+        self.dropouts[path] = DropoutProbe(path, p, zeroed / n_live, scale, int(x.numel()))
 
     def _note_batchnorm(self, path: str, module: nn.Module) -> None:
         mean, var, rm, rv, training = self._bn_before.pop(path)

@@ -6,6 +6,7 @@ shortcuts a user reads is the list that works.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -82,12 +83,13 @@ def build_actions(window: QMainWindow) -> Actions:
     )
 
 
-def shortcut_rows(actions: Actions) -> list[tuple[str, str]]:
-    """(command, keys) for Help ▸ Shortcuts, plus the mouse gestures of the canvas."""
+def shortcut_rows(actions: Actions, extra: Iterable[QAction] = ()) -> list[tuple[str, str]]:
+    """(command, keys) for Help ▸ Shortcuts: the table's, then `extra` (the window's actions
+    that panels added), plus the mouse gestures of the canvas."""
+    table = actions.all()
+    shown = table + [a for a in extra if a not in table]
     rows = [
-        (a.text().replace("&", "").replace("…", ""), _keys_text(a))
-        for a in actions.all()
-        if a.shortcuts()
+        (a.text().replace("&", "").replace("…", ""), _keys_text(a)) for a in shown if a.shortcuts()
     ]
     rows += [
         ("Zoom around the cursor", "mouse wheel"),

@@ -168,7 +168,9 @@ class MainWindow(QMainWindow):
         a.find_previous.triggered.connect(lambda: self._on_search_step(-1))
         a.fold_default.triggered.connect(self._on_fold_default_triggered)
         a.expand_all.triggered.connect(lambda: self.session.set_collapsed(frozenset()))
-        a.shortcuts.triggered.connect(lambda: dialogs.show_shortcuts(self, shortcut_rows(a)))
+        a.shortcuts.triggered.connect(
+            lambda: dialogs.show_shortcuts(self, shortcut_rows(a, self.actions()))
+        )
         a.about.triggered.connect(lambda: dialogs.show_about(self))
         a.show_log.triggered.connect(self._on_show_log_triggered)
         self.mode_box.currentTextChanged.connect(self._on_mode_box_changed)

@@ -140,3 +140,30 @@ def test_modes_esc_cancels_a_comparison(
     qtbot.wait(50)
     assert "cancelled" in window.modes.panel.title.text()
     assert "modes" not in window.canvas.layers and not window.status.bar.isVisible()
+
+
+def test_modes_shortcuts_are_listed_in_help(window: MainWindow) -> None:
+    from graphviewer.ui.actions import shortcut_rows
+
+    rows = dict(shortcut_rows(window.actions_, window.actions()))
+    assert rows["Compare modes"] == "Ctrl+M"
+    assert (rows["Show train"], rows["Show eval"], rows["Show no_grad"]) == (
+        "Ctrl+1",
+        "Ctrl+2",
+        "Ctrl+3",
+    )
+    assert list(rows).count("Find") == 1  # the table's own are not listed twice
+
+
+def test_modes_reload_while_comparing_compares_again(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    open_and_wait(SAMPLES / "mlp.py")
+    _open_compare(window, qtbot)
+    before = window.modes.compared
+    with qtbot.waitSignal(window.modes.worker.finished, timeout=60_000):
+        qtbot.keyClick(window, Qt.Key.Key_F5)  # the file may have changed: every mode again
+    qtbot.waitUntil(lambda: window.modes.compared is not before, timeout=5000)
+    qtbot.waitUntil(lambda: "modes" in window.canvas.layers, timeout=5000)
+    assert window.modes._valid_for(window.session.current)
+    assert window.modes.panel.rows()[0] == "train only: mul (MulBackward0) in drop1"
