@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRectF, QSettings, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QImage, QPainter, QPixmap
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -352,6 +352,12 @@ class ExportDialog(QDialog):
         self._worker.cancel()
         self._worker.wait_idle(0.3)
         super().done(result)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing the window (or the application) closes it, a running export cancelled:
+        only Cancel and Esc stop an export first and close on the second press."""
+        self.done(QDialog.DialogCode.Rejected)
+        event.accept()
 
     def reject(self) -> None:
         """Cancel (or Esc) stops a running export first; a second press closes the dialog."""

@@ -140,3 +140,29 @@ def test_a_picture_of_a_snapshot_alone_says_how_to_open_the_window(qapp: object)
     with pytest.raises(RuntimeError, match=r"graphviewer.show\(model, inputs\)"):
         picture.show()
     assert graphviewer.graph(model, x)._show is not None
+
+
+def test_show_inside_a_running_qt_loop_returns_at_once(qapp: object, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from graphviewer.ui.main_window import MainWindow
+
+    model, x = _model()
+    returned: list[bool] = []
+
+    def call() -> None:  # runs inside the event loop qtbot.waitUntil spins
+        graphviewer.show(model, x)
+        returned.append(True)
+
+    QTimer.singleShot(0, call)
+    qtbot.waitUntil(lambda: bool(returned), timeout=10_000)
+
+    def shown() -> list[MainWindow]:
+        tops = QApplication.topLevelWidgets()
+        return [w for w in tops if isinstance(w, MainWindow) and w.isVisible()]
+
+    qtbot.waitUntil(lambda: bool(shown()) and shown()[-1].canvas.scene is not None, timeout=30_000)
+    window = shown()[-1]
+    window.close()
+    assert window.session.wait_idle(10.0)

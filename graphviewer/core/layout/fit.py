@@ -61,13 +61,22 @@ def arrange(
     best: Layout | None = None
     best_scale = 0.0
     for direction in directions:
+        if best_scale >= enough:
+            break  # drawn as large as is useful already: the other direction cannot beat it
         plain = first if direction == directions[0] else lay_out(direction)
         candidate, scale = plain, size(plain)
+        last = scale
         for columns in range(2, MAX_WRAP + 1):
+            if last >= enough:
+                break
             wrapped = wrap_layout(plain, columns)
             if wrapped.wrapped < columns:
                 break  # no more places to cut
-            s = size(wrapped) * SPLIT_PENALTY ** _small_splits(plain, wrapped)
+            raw = size(wrapped)
+            if raw < last * 0.8:
+                break  # well past the best number: more columns only make it wider
+            last = max(last, raw)
+            s = raw * SPLIT_PENALTY ** _small_splits(plain, wrapped)
             if s > scale * WRAP_GAIN:
                 candidate, scale = wrapped, s
         if best is None or scale > best_scale * 1.02:
