@@ -62,6 +62,8 @@ def graph(
     return GraphPicture(
         snapshot, depth, expand_all, direction, fit, theme, _show=lambda: show(model, inputs, mode)
     )
+
+
 def backward(
     model: torch.nn.Module,
     inputs: Any,

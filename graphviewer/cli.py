@@ -482,6 +482,7 @@ def _export(args: argparse.Namespace) -> int:
         with user_stdio(json_channel=True):
             snapshot = load_and_capture(args)
             from graphviewer.cli_shape import shape_kwargs
+
             marks = step_state(args, snapshot)
             from graphviewer.render.snapshot_export import export_snapshot
 

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMenu, QToolBar
 
-from graphviewer.core.types import GraphSnapshot, Layout
+from graphviewer.core.types import ActivationStats, GraphSnapshot, Layout
 from graphviewer.render.state import Layer
 from graphviewer.ui.activation_overlay import CHOICES, overlay_for
 from graphviewer.ui.activation_targets import selected_target
 from graphviewer.ui.colour_bar import ColourBar
 from graphviewer.ui.graph_items import module_of_item
 from graphviewer.ui.jobs import OpenedGraph
-from graphviewer.ui.panels.activations import ActivationsPanel
+from graphviewer.ui.panels.activations import ActivationsPanel, Target
 from graphviewer.ui.panels.problems import ProblemsPanel, Where, problem_badges
 
 LAYER = "activations"
@@ -108,6 +108,13 @@ class ActivationsController(QObject):
             self.window.inspector.select_node(where.id)
         else:
             self.window.inspector.select_module(where.id)
+
+    def show_gradient(self, title: str, stats: ActivationStats) -> None:
+        """A gradient the Backward panel picked: its histogram, table and units here."""
+        outputs = (("gradient", stats),)
+        self.panel.show_target(
+            Target(title=f"gradient · {title}", name="gradient", outputs=outputs)
+        )
 
     # -- selection -----------------------------------------------------------------------------
     def _on_selection_changed(self, selected: frozenset[str]) -> None:

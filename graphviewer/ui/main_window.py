@@ -91,6 +91,8 @@ class MainWindow(QMainWindow):
         # more height than a laptop screen has).
         self.tabifyDockWidget(self.activations.dock, self.modes.dock)
         self.activations.dock.raise_()
+        # A gradient picked in the Backward dock shows in the Activations dock's histogram.
+        self.backward.panel.gradient_selected.connect(self.activations.show_gradient)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme_changed)
         self._apply_theme(self.settings.theme())
         self._refresh_recent()

@@ -248,3 +248,18 @@ def test_backward_play_steps_at_the_chosen_speed_and_pauses(
     qtbot.mouseClick(panel.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.playing, timeout=10_000)  # stops at the last step
     assert panel.step == len(panel.record.steps) - 1
+
+
+def test_a_backward_step_shows_its_gradient_in_the_activations_histogram(
+    window: MainWindow, open_and_wait: OpenAndWait, qtbot: QtBot
+) -> None:
+    open_and_wait(SAMPLES / "mlp.py")
+    _show_backward(window, qtbot)
+    panel = window.backward.panel
+    panel.steps_list.setFocus()
+    qtbot.keyClick(panel.steps_list, Qt.Key.Key_Right)  # step 2: a gradient flows in
+    activations = window.activations.panel
+    qtbot.waitUntil(lambda: activations.title.text().startswith("gradient · step 2"), timeout=3000)
+    shown = activations.current
+    assert shown is not None and sum(shown.hist_counts) > 0
+    assert activations.histogram.series  # drawn as a histogram, not only numbers
