@@ -8,9 +8,12 @@ mode selector, the search bar, the docks), so a lesson shows the app as it is. T
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow
@@ -71,6 +74,50 @@ class LessonRunner(QObject):
             self._handlers[verb] = handler
         if checker is not None:
             self._checkers[verb] = checker
+
+    def wait_for(
+        self, signal: Any, then: Callable[[], None] | None = None, failed: Any = None
+    ) -> None:
+        """Hold the step's next actions until `signal` fires (then run `then`); `failed` firing
+        instead fails the step. For panels whose work runs in their own worker."""
+        self._waiting = True
+
+        def done(*_: object) -> None:
+            _disconnect(signal, done)
+            if failed is not None:
+                _disconnect(failed, broke)
+            if not self._waiting:
+                return
+            self._waiting = False
+            try:
+                if then is not None:
+                    then()
+            except LessonError as exc:
+                self._queue = []
+                self.step_failed.emit(str(exc))
+                return
+            QTimer.singleShot(0, self._next)
+
+        def broke(*args: object) -> None:
+            _disconnect(signal, done)
+            _disconnect(failed, broke)
+            if self._waiting:
+                self._queue, self._waiting = [], False
+                self.step_failed.emit(f"the panel's work failed: {args[-1] if args else ''}")
+
+        signal.connect(done)
+        if failed is not None:
+            failed.connect(broke)
+
+    def requeue(self, command: Command) -> None:
+        """Run `command` again once what it started is done (it set the runner waiting)."""
+        self._queue.insert(0, command)
+
+    def need_graph(self) -> OpenedGraph:
+        return self._need_graph()
+
+    def switch_mode(self, command: Command) -> None:
+        self._mode(command)
 
     @property
     def busy(self) -> bool:
@@ -220,6 +267,12 @@ class LessonRunner(QObject):
         current = self._current()
         path = current.request.path if current is not None else None
         return path is not None and path.name == command.args[0]
+
+
+def _disconnect(signal: Any, slot: Callable[..., None]) -> None:
+    with warnings.catch_warnings(), contextlib.suppress(RuntimeError, TypeError):
+        warnings.simplefilter("ignore")  # PySide warns as well when it was not connected
+        signal.disconnect(slot)
 
 
 def _find_op(current: OpenedGraph, op: str, module: str | None) -> str:

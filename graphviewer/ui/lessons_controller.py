@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu
 
 from graphviewer.core.lessons import Lesson, LessonError, builtin_lessons, load_lesson
+from graphviewer.ui.lesson_panels import register_panel_verbs
 from graphviewer.ui.lesson_runner import LessonRunner
 from graphviewer.ui.panels.lesson import LessonPanel
 
@@ -23,6 +24,7 @@ class LessonsController(QObject):
         super().__init__(window)
         self.window = window
         self.runner = LessonRunner(window)
+        register_panel_verbs(self.runner, window)  # type: ignore[arg-type]
         self.panel = LessonPanel(window)
         self.dock = QDockWidget("Lesson", window)
         self.dock.setObjectName("dock-lesson")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from graphviewer.core.lessons import LessonError, builtin_lessons, parse_lesson
@@ -126,3 +127,18 @@ def test_a_lesson_parses_into_steps() -> None:
     ]
     assert [str(c) for c in one.checks] == ["mode eval"] and one.actions[0].line == 7
     assert two.actions == () and two.text == "More."
+
+
+def test_the_autograd_lesson_checks_the_backward_step_the_user_reaches(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    index = next(i for i, les in enumerate(LESSONS) if les.title.startswith("Autograd"))
+    _run_to_end(window, qtbot, index)  # ends on "Your turn", at the last step of the backward
+    controller, panel = window.lessons, window.backward.panel
+    assert panel.step == len(panel.record.steps) - 1
+    qtbot.waitUntil(lambda: "Your turn" in controller.panel.task.text(), timeout=2000)
+    panel.steps_list.setFocus()
+    qtbot.keyClick(panel.steps_list, Qt.Key.Key_Left)  # 7 → 6
+    qtbot.keyClick(panel.steps_list, Qt.Key.Key_Left)  # 6 → 5: MulBackward0
+    qtbot.waitUntil(lambda: "Done." in controller.panel.task.text(), timeout=2000)
+    assert window.activations.panel.title.text().startswith("gradient · step 5")
