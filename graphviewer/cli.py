@@ -588,8 +588,9 @@ def _window(argv: list[str]) -> int:
     _add_depth_options(parser)
     parser.add_argument(
         "--lesson",
-        metavar="N|FILE",
-        help="start a lesson: its number in Help ▸ Lessons, or a lesson file (.md)",
+        metavar="N|FILE[:STEP]",
+        help="start a lesson: its number in Help ▸ Lessons, or a lesson file (.md); :STEP "
+        "starts at that step",
     )
     args = parser.parse_args(argv)
     problem = _no_display()

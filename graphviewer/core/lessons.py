@@ -158,6 +158,21 @@ class Step:
     line: int
 
 
+@dataclass
+class _Draft:
+    """A step being read."""
+
+    title: str
+    line: int
+    text: list[str]
+    actions: list[Command]
+    checks: list[Command]
+
+    def step(self) -> Step:
+        text = "\n".join(self.text).strip()
+        return Step(self.title, text, tuple(self.actions), tuple(self.checks), self.line)
+
+
 @dataclass(frozen=True)
 class Lesson:
     title: str
@@ -187,7 +202,7 @@ def parse_lesson(text: str, path: Path | None = None) -> Lesson:
     title = lines[first][2:].strip()
     intro: list[str] = []
     steps: list[Step] = []
-    current: dict[str, object] | None = None
+    current: _Draft | None = None
     block: tuple[str, int, list[str]] | None = None  # kind, opening line, lines
     for number, raw in enumerate(lines[first + 1 :], start=first + 2):
         fence = _FENCE.match(raw.strip())
@@ -197,8 +212,7 @@ def parse_lesson(text: str, path: Path | None = None) -> Lesson:
                 if current is None:
                     raise fail(opened, f"a `{kind}` block belongs in a step (`## Step title`)")
                 parsed = _commands(kind, body, opened + 1, fail)
-                key = "actions" if kind == "do" else "checks"
-                current[key] = (*current[key], *parsed)  # type: ignore[misc]
+                (current.actions if kind == "do" else current.checks).extend(parsed)
                 block = None
             else:
                 block[2].append(raw)
@@ -208,35 +222,19 @@ def parse_lesson(text: str, path: Path | None = None) -> Lesson:
             continue
         if raw.startswith("## "):
             if current is not None:
-                steps.append(_step(current))
-            current = {
-                "title": raw[3:].strip(),
-                "text": [],
-                "actions": (),
-                "checks": (),
-                "line": number,
-            }
+                steps.append(current.step())
+            current = _Draft(raw[3:].strip(), number, [], [], [])
             continue
         if raw.startswith("# "):
             raise fail(number, "one `# Title` per lesson; steps are `## Step title`")
-        (current["text"] if current is not None else intro).append(raw)  # type: ignore[union-attr]
+        (current.text if current is not None else intro).append(raw)
     if block is not None:
         raise fail(block[1], f"the `{block[0]}` block is never closed with ```")
     if current is not None:
-        steps.append(_step(current))
+        steps.append(current.step())
     if not steps:
         raise fail(len(lines), "a lesson needs at least one step (`## Step title`)")
     return Lesson(title, "\n".join(intro).strip(), tuple(steps), path)
-
-
-def _step(fields: Mapping[str, object]) -> Step:
-    return Step(
-        title=str(fields["title"]),
-        text="\n".join(fields["text"]).strip(),  # type: ignore[call-overload]
-        actions=tuple(fields["actions"]),  # type: ignore[call-overload]
-        checks=tuple(fields["checks"]),  # type: ignore[call-overload]
-        line=int(fields["line"]),  # type: ignore[call-overload]
-    )
 
 
 def _commands(

@@ -172,6 +172,8 @@ def _from_convention(
     if not isinstance(model, nn.Module):
         raise ModelLoadError(f"build_model() returned a {type(model).__name__}, not an nn.Module")
     cancel.raise_if_cancelled()
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
     if request.input_shape is not None:  # the user's choice comes before the file's
         args, kwargs = (discover.make_input(request.input_shape, request.input_dtype),), {}
     elif callable(namespace.get("example_input")):

@@ -18,6 +18,7 @@ from graphviewer.ui.graph_items import module_of_item
 from graphviewer.ui.jobs import OpenedGraph
 from graphviewer.ui.panels.activations import ActivationsPanel, Target
 from graphviewer.ui.panels.problems import ProblemsPanel, Where, problem_badges
+from graphviewer.ui.scroll_dock import scrolling
 
 LAYER = "activations"
 
@@ -54,7 +55,7 @@ class ActivationsController(QObject):
         w = self.window
         dock = QDockWidget(title, w)
         dock.setObjectName(f"dock-{title.lower()}")
-        dock.setWidget(widget)  # type: ignore[arg-type]
+        dock.setWidget(scrolling(widget))  # type: ignore[arg-type]
         w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         for action in w.menuBar().actions():
             menu = action.menu()

@@ -23,6 +23,7 @@ from graphviewer.render.scene import Hit
 from graphviewer.ui.graph_items import drawn_item
 from graphviewer.ui.jobs import OpenedGraph
 from graphviewer.ui.panels.backward import BackwardPanel
+from graphviewer.ui.scroll_dock import scrolling
 from graphviewer.ui.worker import JobWorker
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class BackwardController(QObject):
         self.panel = BackwardPanel(window)
         self.dock = QDockWidget("Backward", window)
         self.dock.setObjectName("dock-backward")
-        self.dock.setWidget(self.panel)
+        self.dock.setWidget(scrolling(self.panel))
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         details = next(d for d in window.docks if d.widget() is window.details)
         window.tabifyDockWidget(details, self.dock)

@@ -29,9 +29,15 @@ class LessonsController(QObject):
         self.dock = QDockWidget("Lesson", window)
         self.dock.setObjectName("dock-lesson")
         self.dock.setWidget(self.panel)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        # In the left column, tabbed over the Legend: the right one holds the panels a lesson
+        # points at, and a fourth dock there would not fit a laptop screen's height.
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        legend = next(
+            (d for d in window.findChildren(QDockWidget) if d.windowTitle() == "Legend"), None
+        )
+        if legend is not None:
+            window.tabifyDockWidget(legend, self.dock)
         self.dock.hide()
-        self._placed = False  # split off below the panels the first time a lesson starts
         self.lesson: Lesson | None = None
         self.index = 0
         self.panel.back_requested.connect(lambda: self.go(self.index - 1))
@@ -75,7 +81,7 @@ class LessonsController(QObject):
         self.dock.show()
         self.dock.raise_()
         if was_hidden and not self.dock.isFloating():  # room to read: half the column
-            height = int(self.window.height() * 0.45)
+            height = int(self.window.height() * 0.5)
             self.window.resizeDocks([self.dock], [height], Qt.Orientation.Vertical)
         self._timer.start()
         self.go(0)
@@ -92,7 +98,14 @@ class LessonsController(QObject):
         self.start(lesson)
 
     def start_named(self, name: str) -> None:
-        """`--lesson N` (its number in Help ▸ Lessons) or `--lesson FILE`."""
+        """`--lesson N` (its number in Help ▸ Lessons) or `--lesson FILE`; `N:STEP` or
+        `FILE:STEP` starts at that step (a teacher resuming a class)."""
+        head, _, step = name.rpartition(":")
+        if head and step.isdigit():
+            self.start_named(head)
+            if self.lesson is not None and int(step) > 1:
+                self._go_when_idle(int(step) - 1)
+            return
         if name.isdigit():
             found = builtin_lessons()
             if not 1 <= int(name) <= len(found):
@@ -103,6 +116,19 @@ class LessonsController(QObject):
             self.start(found[int(name) - 1])
             return
         self.open_file(Path(name).expanduser())
+
+    def _go_when_idle(self, index: int) -> None:
+        """Run the steps before `index` first (they open the files it works on), then go."""
+        if self.index >= index or self.lesson is None:
+            return
+
+        def advance() -> None:
+            self.runner.step_done.disconnect(advance)
+            self.go(self.index + 1)
+            if self.index < index:
+                self.runner.step_done.connect(advance)
+
+        self.runner.step_done.connect(advance)
 
     def go(self, index: int) -> None:
         if self.lesson is None or not 0 <= index < len(self.lesson.steps):

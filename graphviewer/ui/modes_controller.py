@@ -27,6 +27,7 @@ from graphviewer.ui.graph_items import module_of_item
 from graphviewer.ui.jobs import OpenedGraph
 from graphviewer.ui.mode_cache import model_key
 from graphviewer.ui.panels.modes import ChangeRef, ModesPanel, module_mode_lines
+from graphviewer.ui.scroll_dock import scrolling
 from graphviewer.ui.worker import JobWorker
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class ModesController(QObject):
         self.panel = ModesPanel(window)
         self.dock = QDockWidget("Modes", window)
         self.dock.setObjectName("dock-modes")
-        self.dock.setWidget(self.panel)
+        self.dock.setWidget(scrolling(self.panel))
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
         self._add_to_menus()

@@ -142,3 +142,13 @@ def test_the_autograd_lesson_checks_the_backward_step_the_user_reaches(
     qtbot.keyClick(panel.steps_list, Qt.Key.Key_Left)  # 6 → 5: MulBackward0
     qtbot.waitUntil(lambda: "Done." in controller.panel.task.text(), timeout=2000)
     assert window.activations.panel.title.text().startswith("gradient · step 5")
+
+
+def test_a_lesson_starts_at_a_step_from_the_command_line(window: MainWindow, qtbot: QtBot) -> None:
+    controller = window.lessons
+    controller.start_named("4:3")  # what `graphviewer --lesson 4:3` does
+    qtbot.waitUntil(lambda: controller.index == 2 and not controller.runner.busy, timeout=60_000)
+    assert "Step 3 of" in controller.panel.counter.text()
+    assert window.backward.panel.record is not None  # the steps before it ran first
+    controller.start_named("99")
+    assert window.message_bar.kind == "error" and "No lesson 99" in window.message_bar.text()
