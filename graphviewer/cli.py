@@ -23,6 +23,7 @@ from graphviewer.cli_backward import (
     wants_backward,
 )
 from graphviewer.cli_compare import add_compare_option, run_compare
+from graphviewer.cli_lesson import add_lesson_parser, run_lesson
 from graphviewer.cli_process import (
     EXIT_INTERRUPTED,
     EXIT_USER_ERROR,
@@ -241,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     samples.add_argument(
         "--to", default=".", metavar="FOLDER", help="where --copy puts it (default: here)"
     )
+    add_lesson_parser(sub)
     return parser
 
 
@@ -344,6 +346,8 @@ def _command(args: argparse.Namespace) -> int:
         with args.progress:
             if args.command == "samples":
                 return run_samples(args)
+            if args.command == "lesson":
+                return run_lesson(args)
             if getattr(args, "compare", None):
                 return run_compare(args)
             if args.command == "inspect":
@@ -571,7 +575,7 @@ def _command_typo(argv: list[str]) -> str:
     return ""
 
 
-_COMMANDS = ("inspect", "export", "samples")
+_COMMANDS = ("inspect", "export", "samples", "lesson")
 
 
 def _window(argv: list[str]) -> int:

@@ -82,7 +82,7 @@ class LessonPanel(QWidget):
             self.task.hide()
             return
         rows = [
-            f"{'✓' if ok else '○'} {html.escape(_task_words(c))}"
+            f"{'✓' if ok else '○'} {html.escape(task_words(c))}"
             for c, ok in zip(checks, met, strict=True)
         ]
         head = "<b>Done.</b>" if all(met) else "<b>Your turn:</b>"
@@ -94,7 +94,7 @@ class LessonPanel(QWidget):
         self.problem.show()
 
 
-def _task_words(check: Command) -> str:
+def task_words(check: Command) -> str:
     """A check as the user reads it: "select the module act1"."""
     args = check.args
     if check.verb == "selected":
