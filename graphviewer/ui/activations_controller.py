@@ -45,7 +45,9 @@ class ActivationsController(QObject):
         window.tabifyDockWidget(self.dock, self.problems_dock)
         self.dock.raise_()
         self.overlay_box = self._add_toolbar()
+        # One colour bar for whatever overlay the canvas draws (this panel's, the gradient's).
         self.colour_bar = ColourBar(window.canvas, lambda: window.theme)
+        window.canvas.overlay_changed.connect(self.colour_bar.set_overlay)
         self.problems.chosen.connect(self._on_problems_chosen)
         window.inspector.selection_changed.connect(self._on_selection_changed)
         window.session.opened.connect(self._on_session_opened)
@@ -93,13 +95,11 @@ class ActivationsController(QObject):
         snap, layout = self.snapshot, self.layout
         if snap is None or layout is None:
             self.window.canvas.set_layer(LAYER, None)
-            self.colour_bar.set_overlay(None)
             return
         overlay = overlay_for(snap, layout, self.overlay_box.currentText())
         self.window.canvas.set_layer(
             LAYER, Layer(overlay=overlay, badges=problem_badges(snap, layout))
         )
-        self.colour_bar.set_overlay(overlay)
 
     def _on_overlay_box_changed(self, _choice: str) -> None:
         self._show_layer()

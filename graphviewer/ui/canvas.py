@@ -43,6 +43,7 @@ class GraphCanvas(QWidget):
     activated = Signal(object)  # Hit: double-click (fold/unfold a module)
     view_changed = Signal()  # scale or offset changed
     painted = Signal(float)  # seconds the last frame with a graph took to paint
+    overlay_changed = Signal(object)  # Overlay | None: what colours the boxes now (all layers)
 
     def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,7 +136,10 @@ class GraphCanvas(QWidget):
             self.layers.pop(name, None)
         else:
             self.layers[name] = layer
+        before = self.state.overlay
         self.state = with_layers(self._base_state, self.layers)
+        if self.state.overlay is not before:
+            self.overlay_changed.emit(self.state.overlay)
         self.update()
 
     # -- view ----------------------------------------------------------------------------------

@@ -127,6 +127,10 @@ def test_backward_overlay_and_no_grad(
     qtbot.mouseClick(panel.overlay_box, Qt.MouseButton.LeftButton)
     overlay = window.canvas.layers["backward"].overlay
     assert overlay is not None and overlay.log and overlay.values
+    bar = window.activations.colour_bar  # the canvas's one colour bar follows this overlay too
+    assert bar.isVisible() and bar.overlay is overlay
+    qtbot.mouseClick(panel.overlay_box, Qt.MouseButton.LeftButton)
+    assert not bar.isVisible()
     open_and_wait(SAMPLES / "mlp.py", mode="no_grad")
     assert "Under no_grad" in panel.header.text()
     assert "backward" not in window.canvas.layers
