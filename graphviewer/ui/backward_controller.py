@@ -9,7 +9,6 @@ layer (`render/backward_layer.py`) and selects the node; a click on a node jumps
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -21,7 +20,7 @@ from graphviewer.core.jobs import CancelToken, Job, Progress
 from graphviewer.render.backward_layer import step_layer
 from graphviewer.render.scene import Hit
 from graphviewer.ui.graph_items import drawn_item
-from graphviewer.ui.jobs import OpenedGraph
+from graphviewer.ui.jobs import OpenedGraph, load_spec
 from graphviewer.ui.panels.backward import BackwardPanel
 from graphviewer.ui.scroll_dock import scrolling
 from graphviewer.ui.worker import JobWorker
@@ -94,22 +93,7 @@ class BackwardController(QObject):
         request = opened.request
 
         def job(cancel: CancelToken, report: Any) -> Job[BackwardRecord]:
-            spec = request.spec
-            if spec is None:
-                from graphviewer.core.model_file import load_model_file
-
-                assert request.path is not None
-                yield Progress("loading")
-                spec = load_model_file(
-                    request.path,
-                    trust=request.trust,
-                    input_shape=request.input_shape,
-                    model_name=request.model,
-                    run_script=request.run_script,
-                    cancel=cancel,
-                    stdout=io.StringIO(),
-                    device=request.device,
-                )
+            spec = yield from load_spec(request, cancel, report, {})  # as the open loaded it
             return (
                 yield from record_backward(
                     spec, snap.mode, snapshot=snap, cancel=cancel, report=report
