@@ -40,7 +40,7 @@ def test_cli_subcommand_help_has_examples(command: str, capsys: pytest.CaptureFi
         (["exprot", "f.py", "-o", "a.svg"], "(did you mean 'export'?)"),
         (
             ["show", "f.py"],
-            "unknown command 'show' (commands: inspect, export, samples; or FILE to open)",
+            "unknown command 'show' (commands: inspect, export, samples, lesson; or FILE to open)",
         ),
     ],
 )
