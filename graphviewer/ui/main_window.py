@@ -55,6 +55,11 @@ from graphviewer.ui.start_page import StartPage, fill_recent_menu, samples_menu
 from graphviewer.ui.status import StatusBar
 from graphviewer.ui.theming import apply_palette, resolve_theme
 
+# The docks' saved arrangement is reused only when it was saved by a window with the same set
+# of docks: a new panel (Activations, Backward, Modes, Lesson) would otherwise land wherever an
+# older layout leaves room. Raise it whenever the default docks change.
+DOCK_LAYOUT_VERSION = 2
+
 
 class MainWindow(QMainWindow):
     """graphviewer's window: start page or canvas in the middle, panels docked around it."""
@@ -478,7 +483,7 @@ class MainWindow(QMainWindow):
             area = self.screen().availableGeometry()
             self.resize(int(area.width() * 0.9), int(area.height() * 0.9))
         if state is not None:
-            self.restoreState(state)
+            self.restoreState(state, DOCK_LAYOUT_VERSION)  # an older layout is not reused
 
     # -- Qt overrides --------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -493,6 +498,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.dock_presence.show_docks()  # save the user's docks, not the start page's none
-        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.save_window(self.saveGeometry(), self.saveState(DOCK_LAYOUT_VERSION))
         self.session.cancel()
         super().closeEvent(event)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from graphviewer.ui.app import create_app
@@ -58,3 +59,26 @@ def test_a_dock_the_user_closed_stays_closed_and_the_layout_survives_a_start_pag
     for win in (first, second, third):
         win.session.cancel()
         assert win.session.wait_idle(10.0)
+
+
+def test_a_layout_saved_by_an_older_window_is_not_reused(qtbot: QtBot) -> None:
+    from graphviewer.ui.main_window import DOCK_LAYOUT_VERSION
+    from graphviewer.ui.settings import AppSettings
+
+    create_app()
+    old = MainWindow()
+    qtbot.addWidget(old)
+    for dock in old.docks:
+        old.removeDockWidget(dock)  # every dock stacked on the left, as no default would be
+        old.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        dock.show()
+    AppSettings().save_window(old.saveGeometry(), old.saveState(DOCK_LAYOUT_VERSION - 1))
+    new = MainWindow()
+    qtbot.addWidget(new)
+    details = next(d for d in new.docks if d.windowTitle() == "Details")
+    assert new.dockWidgetArea(details) == Qt.DockWidgetArea.RightDockWidgetArea  # the default
+    AppSettings().save_window(old.saveGeometry(), old.saveState(DOCK_LAYOUT_VERSION))
+    same = MainWindow()
+    qtbot.addWidget(same)
+    details = next(d for d in same.docks if d.windowTitle() == "Details")
+    assert same.dockWidgetArea(details) == Qt.DockWidgetArea.LeftDockWidgetArea  # the user's
