@@ -482,8 +482,13 @@ class MainWindow(QMainWindow):
         elif self.screen() is not None:  # first launch: most of the screen
             area = self.screen().availableGeometry()
             self.resize(int(area.width() * 0.9), int(area.height() * 0.9))
-        if state is not None:
-            self.restoreState(state, DOCK_LAYOUT_VERSION)  # an older layout is not reused
+        # An older layout is not reused; the default one gets columns sized to this window.
+        if state is None or not self.restoreState(state, DOCK_LAYOUT_VERSION):
+            width = self.width()
+            columns = [self.docks[0], self.docks[2]]  # Modules on the left, Details on the right
+            self.resizeDocks(
+                columns, [int(width * 0.22), int(width * 0.27)], Qt.Orientation.Horizontal
+            )
 
     # -- Qt overrides --------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
