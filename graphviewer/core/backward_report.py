@@ -59,30 +59,33 @@ def backward_to_json(record: BackwardRecord, *, histograms: bool = True) -> dict
     }
 
 
-def _fmt(v: float) -> str:
+def format_number(v: float, exponent_digits: int = 2) -> str:
+    """A gradient statistic as a person reads it: 4 significant digits, an exponent (with
+    `exponent_digits` decimals) when tiny or huge. The table and the Backward panel share it."""
     if math.isnan(v):
         return "nan"
     if v == 0 or 1e-3 <= abs(v) < 1e5:
         return f"{v:.4g}"
-    return f"{v:.2e}"
+    return f"{v:.{exponent_digits}e}"
 
 
 def _norms(grads: tuple[GradStats | None, ...]) -> str:
-    return ", ".join("–" if g is None else _fmt(g.norm) for g in grads) or "–"
+    return ", ".join("–" if g is None else format_number(g.norm) for g in grads) or "–"
 
 
 def _values(step: BackwardStep) -> str:
     parts: list[str] = []
     for g in step.grads_out or step.grads_in:
         if g is not None and g.values is not None:
-            parts.append("[" + ", ".join(_fmt(v) for v in g.values) + "]")
+            parts.append("[" + ", ".join(format_number(v) for v in g.values) + "]")
     return " ".join(parts)
 
 
 def format_backward(record: BackwardRecord, snapshot: GraphSnapshot | None = None) -> str:
     """The steps as a table: order, node, class, what it is, gradient norms in and out."""
+    loss = format_number(record.loss_value)
     lines = [
-        f"backward ({record.mode}): loss = {_fmt(record.loss_value)}, {record.loss_source}; "
+        f"backward ({record.mode}): loss = {loss}, {record.loss_source}; "
         f"{len(record.steps)} steps in {record.seconds * 1000:.0f} ms",
         "",
         f"{'step':>4}  {'node':<6} {'backward':<28} {'what':<28} "

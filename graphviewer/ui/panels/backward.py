@@ -10,7 +10,6 @@ The panel shows a record; the controller (`ui/backward_controller.py`) makes it 
 from __future__ import annotations
 
 import html
-import math
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from graphviewer.core.backward_record import BackwardRecord, BackwardStep, GradStats
+from graphviewer.core.backward_report import format_number
 from graphviewer.core.report import format_shapes
 
 SPEEDS = (
@@ -53,12 +53,8 @@ KEYS = (
 
 
 def fmt_number(v: float) -> str:
-    """A gradient statistic as a person reads it: 4 significant digits, exponent when tiny."""
-    if math.isnan(v):
-        return "nan"
-    if v == 0 or 1e-3 <= abs(v) < 1e5:
-        return f"{v:.4g}"
-    return f"{v:.3e}"
+    """A gradient statistic in the panel: the report's format, one more exponent decimal."""
+    return format_number(v, exponent_digits=3)
 
 
 def step_title(step: BackwardStep, label: str = "") -> str:
