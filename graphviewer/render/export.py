@@ -147,7 +147,7 @@ def export_graph(
     width, height = max(1, round(page.width * scale)), max(1, round(page.height * scale))
     background = None if options.background == "transparent" else scene.theme.background
     banded = False
-    with _atomic(target, kind, cancel) as temp:
+    with atomic_output(target, kind, cancel) as temp:
         if kind == "png":
             banded = _write_png(
                 temp, scene, page, options.state, scale, (width, height), background, cancel
@@ -162,7 +162,7 @@ def export_graph(
 
 
 @contextlib.contextmanager
-def _atomic(target: Path, kind: str, cancel: CancelToken | None = None):  # type: ignore[no-untyped-def]
+def atomic_output(target: Path, kind: str, cancel: CancelToken | None = None):  # type: ignore[no-untyped-def]
     """Yield a temporary path beside `target`; move it over `target` only if the body succeeds
     and `cancel` is not set by then."""
     folder = target.parent if str(target.parent) else Path(".")

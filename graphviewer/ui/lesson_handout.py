@@ -25,7 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QDockWidget
 
 from graphviewer.core.lessons import Lesson, LessonError, builtin_lessons, load_lesson
-from graphviewer.render.export import _atomic
+from graphviewer.render.export import atomic_output
 from graphviewer.ui.dock_presence import settle_layout
 
 STEP_TIMEOUT_S = 120.0
@@ -57,7 +57,7 @@ def export_handout(
     window.resize(*WINDOW_SIZE)
     window.show()
     try:
-        with _atomic(Path(out), "pdf") as temp:
+        with atomic_output(Path(out), "pdf") as temp:
             writer = QPdfWriter(str(temp))
             writer.setPageLayout(
                 QPageLayout(
