@@ -17,10 +17,6 @@ class DockPresence:
         self._window = window
         self._state: QByteArray | None = None  # the dock layout the start page put away
 
-    @property
-    def hiding(self) -> bool:
-        return self._state is not None
-
     def hide_for_start(self) -> None:
         """Hide the open docks (they would be empty) until `show_docks`. The whole dock
         layout is kept (`saveState`): which docks were open, their tab groups and which tab

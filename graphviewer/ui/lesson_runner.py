@@ -113,9 +113,6 @@ class LessonRunner(QObject):
         """Run `command` again once what it started is done (it set the runner waiting)."""
         self._queue.insert(0, command)
 
-    def need_graph(self) -> OpenedGraph:
-        return self._need_graph()
-
     def switch_mode(self, command: Command) -> None:
         self._mode(command)
 
@@ -168,7 +165,7 @@ class LessonRunner(QObject):
     def _current(self) -> OpenedGraph | None:
         return self.window.session.current  # type: ignore[attr-defined, no-any-return]
 
-    def _need_graph(self) -> OpenedGraph:
+    def need_graph(self) -> OpenedGraph:
         current = self._current()
         if current is None:
             raise LessonError("no graph is open (the step opens none)")
@@ -183,14 +180,14 @@ class LessonRunner(QObject):
         self.window.open_request(request)  # type: ignore[attr-defined]
 
     def _mode(self, command: Command) -> None:
-        current = self._need_graph()
+        current = self.need_graph()
         if current.snapshot.mode == command.args[0]:
             return
         self._waiting = True
         self.window.mode_box.setCurrentText(command.args[0])  # type: ignore[attr-defined]
 
     def _select(self, command: Command) -> None:
-        current = self._need_graph()
+        current = self.need_graph()
         inspector = self.window.inspector  # type: ignore[attr-defined]
         if command.args[0] == "module":
             path = command.args[1]
@@ -204,7 +201,7 @@ class LessonRunner(QObject):
         inspector.select_node(node)
 
     def _fold(self, command: Command) -> None:
-        current = self._need_graph()
+        current = self.need_graph()
         path = command.args[0]
         if path not in current.snapshot.modules:
             raise LessonError(f"the model has no module {path!r}")
@@ -214,7 +211,7 @@ class LessonRunner(QObject):
         self.window.session.set_collapsed(toggle_fold(current.layout, path), anchor=path)  # type: ignore[attr-defined]
 
     def _expand(self, command: Command) -> None:
-        self._need_graph()
+        self.need_graph()
         what = command.args[0] if command.args else "all"
         actions = self.window.actions_  # type: ignore[attr-defined]
         if what not in ("all", "default"):
@@ -223,7 +220,7 @@ class LessonRunner(QObject):
         (actions.expand_all if what == "all" else actions.fold_default).trigger()
 
     def _find(self, command: Command) -> None:
-        self._need_graph()
+        self.need_graph()
         bar = self.window.search_bar  # type: ignore[attr-defined]
         bar.open()
         bar.field.setText(command.args[0])
@@ -250,7 +247,7 @@ class LessonRunner(QObject):
             return False
 
     def _is_selected(self, command: Command) -> bool:
-        current = self._need_graph()
+        current = self.need_graph()
         selected = self.window.inspector.selected  # type: ignore[attr-defined]
         if command.args[0] == "module":
             return module_key(current.layout, command.args[1]) in selected
