@@ -4,7 +4,8 @@ a tint or bar uses)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
@@ -40,23 +41,35 @@ def module_shares(snapshot: GraphSnapshot, layout: Layout) -> np.ndarray:
         if path in folded:
             rows.setdefault(path, []).append(k)
     index = {c: i for i, c in enumerate(CATEGORIES)}
+    drawn_as: dict[str, str | None] = {}  # per node module: the outermost folded one holding it
+    tally: Counter[tuple[str, int]] = Counter()
     for _, data in snapshot.graph.nodes(data=True):
         node = data["node"]
         module = node.module
-        # the outermost folded module holding it is the one drawn
-        parts = module.split(".") if module else []
-        for depth in range(1, len(parts) + 1):
-            path = ".".join(parts[:depth])
-            if path in folded:
-                if node.kind == "output":  # the graph's output: what op it is counts here
-                    node = node._replace(kind="op")
-                counts[rows[path], index[op_category(node)]] += 1
-                break
+        path = drawn_as.get(module, "")
+        if path == "":
+            path = drawn_as[module] = _outermost(module, folded)
+        if path is None:
+            continue
+        if node.kind == "output":  # the graph's output: what op it is counts here
+            node = node._replace(kind="op")
+        tally[(path, index[op_category(node)])] += 1
+    for (path, category), count in tally.items():
+        counts[rows[path], category] += count
     quiet = np.array([c in QUIET for c in CATEGORIES])
     loud = counts[:, ~quiet].sum(axis=1) > 0
     counts[np.ix_(loud, quiet)] = 0
     total = counts.sum(axis=1, keepdims=True)
     return np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
+
+
+def _outermost(module: str, folded: Mapping[str, int]) -> str | None:
+    parts = module.split(".") if module else []
+    for depth in range(1, len(parts) + 1):
+        path = ".".join(parts[:depth])
+        if path in folded:
+            return path
+    return None
 
 
 def dominant(shares: np.ndarray) -> np.ndarray:

@@ -49,8 +49,8 @@ def layout_for_export(
     none is). Each folding is shaped for `fit`: the direction (`direction`, or the better of
     TB and LR) and the columns or rows that draw it largest there; "none" keeps one column
     top to bottom (or `direction`)."""
-    from graphviewer.core.layout import default_collapsed, layout_graph
-    from graphviewer.core.layout.fit import arrange
+    from graphviewer.core.layout.collapse import default_collapsed, shallower_foldings
+    from graphviewer.core.layout.fit import fit_layout
     from graphviewer.render.text import text_measurer
 
     ensure_gui_app()
@@ -58,36 +58,21 @@ def layout_for_export(
     directions: tuple[Direction, ...] = (direction,) if direction else ("TB", "LR")
 
     def lay_out(collapsed: frozenset[str]) -> Layout:
-        return arrange(
-            lambda d: layout_graph(
-                snapshot.graph, snapshot.modules, collapsed=collapsed, measure=measure, direction=d
-            ),
-            fit,
-            directions,
-        )
+        return fit_layout(snapshot.graph, snapshot.modules, collapsed, fit, directions, measure)
 
     if expand_all:
         return lay_out(frozenset())
     if depth is not None:
-        return lay_out(frozenset(default_collapsed(snapshot.graph, snapshot.modules, depth=depth)))
-    first_view = frozenset(default_collapsed(snapshot.graph, snapshot.modules))
-    first = lay_out(first_view)
-    if _fits(first, fit):
-        return first
-    # Shallower foldings, deepest first, until one fits: the first view folds everything
-    # below its depth, so only the depths above it are new pictures.
-    deepest = max((info.depth for info in snapshot.modules.values()), default=0)
-    for d in range(_folded_depth(first_view, deepest) - 1, -1, -1):
-        candidate = lay_out(frozenset(default_collapsed(snapshot.graph, snapshot.modules, depth=d)))
+        return lay_out(default_collapsed(snapshot.graph, snapshot.modules, depth=depth))
+    # the window's first view, then each shallower folding until one fits
+    first: Layout | None = None
+    for folding in shallower_foldings(snapshot.graph, snapshot.modules):
+        candidate = lay_out(folding)
         if _fits(candidate, fit):
             return candidate
+        first = first or candidate
+    assert first is not None
     return first
-
-
-def _folded_depth(collapsed: frozenset[str], deepest: int) -> int:
-    """The depth a `default_collapsed` set folds below (its shallowest module's parent's
-    depth), or `deepest` when it folds nothing."""
-    return min((p.count(".") for p in collapsed), default=deepest)
 
 
 def _fits(layout: Layout, fit: Fit) -> bool:

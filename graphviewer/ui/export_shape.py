@@ -35,21 +35,16 @@ def shaper(snapshot: GraphSnapshot, collapsed: frozenset[str]) -> Shaper:
     def shaped(direction: Direction | None, fit: Fit) -> SceneFactory:
         key = (direction, fit)
         if key not in cache:
-            from graphviewer.core.layout import layout_graph
-            from graphviewer.core.layout.fit import arrange
+            from graphviewer.core.layout.fit import fit_layout
             from graphviewer.render.text import text_measurer
 
-            measure = text_measurer()
-            cache[key] = arrange(
-                lambda d: layout_graph(
-                    snapshot.graph,
-                    snapshot.modules,
-                    collapsed=collapsed,
-                    measure=measure,
-                    direction=d,
-                ),
+            cache[key] = fit_layout(
+                snapshot.graph,
+                snapshot.modules,
+                collapsed,
                 fit,
                 (direction,) if direction else ("TB", "LR"),
+                text_measurer(),
             )
         layout = cache[key]
         return lambda theme: GraphScene(snapshot, layout, theme)

@@ -24,12 +24,25 @@ def default_collapsed(
     expanded, their attention, MLP and norms collapsed; an unrolled LSTM: one `lstm` box).
     Deeper modules are listed too, so unfolding a module opens it one level at a time.
     """
+    return shallower_foldings(graph, modules, depth)[0]
+
+
+def shallower_foldings(
+    graph: Any, modules: Mapping[str, ModuleInfo], depth: int | None = None
+) -> list[frozenset[str]]:
+    """`default_collapsed(graph, modules, depth)`, then each different folding at the depths
+    above it, deepest first, ending with the one that folds every module the root calls."""
     per_module = Counter(d["node"].module for _, d in graph.nodes(data=True))
     # each module holding nodes: the blocks around it, outermost first (the root left out)
     chains = {m: [a for a in ancestor_paths(m)[1:] if is_block(a, modules)] for m in per_module}
     if depth is None:
         depth = _automatic_depth(per_module, chains)
-    return frozenset(a for chain in chains.values() for a in chain[depth:])
+    found = [frozenset(a for chain in chains.values() for a in chain[depth:])]
+    for d in range(depth - 1, -1, -1):
+        folding = frozenset(a for chain in chains.values() for a in chain[d:])
+        if folding != found[-1]:
+            found.append(folding)
+    return found
 
 
 def _automatic_depth(per_module: Counter[str], chains: Mapping[str, list[str]]) -> int:

@@ -11,10 +11,11 @@ import numpy as np
 
 from graphviewer.core.gc_pause import gc_paused
 from graphviewer.core.labels import approx_measure, group_label
-from graphviewer.core.layout.blocks import BLOCK, ITEM, build_blocks
+from graphviewer.core.layout.blocks import BLOCK, ITEM
 from graphviewer.core.layout.crossings import route_crossings
 from graphviewer.core.layout.direction import Direction, check_direction, transposed
-from graphviewer.core.layout.items import build_items, module_path
+from graphviewer.core.layout.items import module_path
+from graphviewer.core.layout.memo import items_and_blocks
 from graphviewer.core.layout.place import Measure, Placed, element_sizes, place_block
 from graphviewer.core.types import Layout, ModuleInfo, collapsed_id
 
@@ -61,10 +62,9 @@ def _layout_graph(
     # left to right: laid out top to bottom with every node's size swapped, then transposed
     measure = _swapped(title_measure) if across else title_measure
     collapsed = frozenset(collapsed)
-    items = build_items(graph, modules, collapsed)
+    items, comp = items_and_blocks(graph, modules, collapsed)
     if not items.ids:
         return _empty(collapsed, time.perf_counter() - start)
-    comp = build_blocks(items)
     # Placed blocks by their structure: GPT-2's 48 identical blocks are laid out once, and
     # the blocks of `previous` are reused wherever nothing inside them changed.
     known: dict[int, Placed] = {}

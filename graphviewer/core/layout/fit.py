@@ -3,12 +3,13 @@ that let a graph be drawn largest on a 16:9 slide or a portrait page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
 
 from graphviewer.core.layout.direction import DIRECTIONS, Direction
-from graphviewer.core.layout.wrap import wrap_layout
-from graphviewer.core.types import Layout
+from graphviewer.core.layout.place import Measure
+from graphviewer.core.layout.wrap import wrapper
+from graphviewer.core.types import Layout, ModuleInfo
 
 Fit = Literal["slide", "page", "none"]
 FITS: tuple[Fit, ...] = ("slide", "page", "none")
@@ -36,6 +37,25 @@ def scale_on(layout: Layout, target: tuple[float, float]) -> float:
     if w <= 0 or h <= 0:
         return float("inf")
     return min(target[0] / w, target[1] / h)
+
+
+def fit_layout(
+    graph: Any,
+    modules: Mapping[str, ModuleInfo],
+    collapsed: frozenset[str],
+    fit: Fit,
+    directions: Sequence[Direction] = DIRECTIONS,
+    measure: Measure | None = None,
+) -> Layout:
+    """`graph` folded as `collapsed`, laid out in the direction and columns (`arrange`) that
+    draw it largest on `fit`'s target."""
+    from graphviewer.core.layout.engine import layout_graph
+
+    return arrange(
+        lambda d: layout_graph(graph, modules, collapsed=collapsed, measure=measure, direction=d),
+        fit,
+        directions,
+    )
 
 
 def arrange(
@@ -66,10 +86,11 @@ def arrange(
         plain = first if direction == directions[0] else lay_out(direction)
         candidate, scale = plain, size(plain)
         last = scale
+        wrap_layout = wrapper(plain)
         for columns in range(2, MAX_WRAP + 1):
             if last >= enough:
                 break
-            wrapped = wrap_layout(plain, columns)
+            wrapped = wrap_layout(columns)
             if wrapped.wrapped < columns:
                 break  # no more places to cut
             raw = size(wrapped)

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from graphviewer.core.labels import module_label, module_stub_label, node_label, stub_label
-from graphviewer.core.layout.calls import ancestor_paths, call_tree, module_path
+from graphviewer.core.layout.calls import ancestor_paths, module_path
 from graphviewer.core.types import GraphNode, ModuleInfo, collapsed_id
+
+if TYPE_CHECKING:
+    from graphviewer.core.layout.memo import GraphIndex
 
 __all__ = ["ItemGraph", "ancestor_paths", "build_items", "module_path"]
 
@@ -48,12 +52,16 @@ def build_items(
     graph: object,
     modules: Mapping[str, ModuleInfo],
     collapsed: Collection[str],
+    walked: GraphIndex | None = None,
 ) -> ItemGraph:
-    """Collapse `graph` (a DiGraph with a GraphNode under "node") into items, edges and stubs."""
+    """Collapse `graph` (a DiGraph with a GraphNode under "node") into items, edges and stubs;
+    `walked` is the graph's `index_graph`, when the caller has it."""
+    from graphviewer.core.layout.memo import index_graph
+
     collapsed = frozenset(collapsed)
-    node_data: list[GraphNode] = [d["node"] for _, d in graph.nodes(data=True)]  # type: ignore[attr-defined]
-    index = {n.id: i for i, n in enumerate(node_data)}
-    tree = call_tree(node_data, graph, modules, index)
+    if walked is None:
+        walked = index_graph(graph, modules)  # type: ignore[arg-type]
+    node_data, tree = walked.nodes, walked.tree
     everything = "" in collapsed  # the root folded: one item
     # by the chain's identity: the nodes of one call share one chain tuple (`call_tree`)
     folded: dict[int, tuple[str, str, str] | None] = {}
@@ -100,9 +108,7 @@ def build_items(
                 label.append(module_label(info) if info is not None else hide[1] or "(root)")
         node_item[i] = k
 
-    num_edges = graph.number_of_edges()  # type: ignore[attr-defined]
-    flat = (index[end] for edge in graph.edges() for end in edge)  # type: ignore[attr-defined]
-    e = np.fromiter(flat, dtype=np.int64, count=2 * num_edges).reshape(-1, 2)
+    e = walked.edges
     eu, ev = node_item[e[:, 0]], node_item[e[:, 1]]
     keep = eu != ev
     n = len(ids)

@@ -5,6 +5,7 @@ cut in two runs round the column's foot, up the gap beside it and into the next 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -19,6 +20,7 @@ TITLE_ROOM = 22.0  # above a column's content, per module box continued from the
 SPLIT_COST = 4  # a module box cut in two costs as much as this many edges going round
 SLACK = 1.15  # a column may be this much longer than the shortest longest one, to cut cleaner
 PIECE_INSET = 4.0  # nested module boxes cut at the same place end this far apart
+BISECT_TOLERANCE = 0.25  # layout units: the longest column's length is searched this closely
 
 
 def wrap_layout(layout: Layout, columns: int) -> Layout:
@@ -26,14 +28,29 @@ def wrap_layout(layout: Layout, columns: int) -> Layout:
 
     Fewer are made when the flow has fewer places to cut; `Layout.wrapped` says how many.
     """
-    if columns <= 1 or not len(layout.items):
-        return layout
-    if layout.direction == "LR":
-        return transposed(wrap_layout(transposed(layout, "TB"), columns), "LR")
-    cuts = _balanced_cuts(layout, columns)
-    if not len(cuts):
-        return layout
-    return _fold(layout, cuts)
+    return wrapper(layout)(columns)
+
+
+def wrapper(layout: Layout) -> Callable[[int], Layout]:
+    """`wrap_layout` of `layout` for any number of columns, with what every number shares (the
+    places to cut, the edges across each) worked out once."""
+    if not len(layout.items):
+        return lambda columns: layout
+    across = layout.direction == "LR"
+    flow = transposed(layout, "TB") if across else layout
+    places = cut_places(flow)
+    crossing = _edges_across(flow, places)
+
+    def wrap(columns: int) -> Layout:
+        if columns <= 1:
+            return layout
+        cuts = _balanced_cuts(flow, columns, places, crossing)
+        if not len(cuts):
+            return layout
+        folded = _fold(flow, cuts)
+        return transposed(folded, "LR") if across else folded
+
+    return wrap
 
 
 def cut_places(layout: Layout) -> np.ndarray:
@@ -67,9 +84,11 @@ def cut_places(layout: Layout) -> np.ndarray:
     return (gap_lo[free] + gap_hi[free]) / 2
 
 
-def _balanced_cuts(layout: Layout, columns: int) -> np.ndarray:
-    """At most `columns - 1` cut places that make the longest column as short as can be."""
-    places = cut_places(layout)
+def _balanced_cuts(
+    layout: Layout, columns: int, places: np.ndarray, crossing: np.ndarray
+) -> np.ndarray:
+    """At most `columns - 1` of the cut `places` (with `crossing` edges across each) that make
+    the longest column as short as can be."""
     if not len(places):
         return places
     _, y0, _, height = layout.bounds
@@ -89,6 +108,8 @@ def _balanced_cuts(layout: Layout, columns: int) -> np.ndarray:
     lo, hi = height / columns, height
     best = greedy(hi) or []
     for _ in range(40):
+        if hi - lo < BISECT_TOLERANCE:
+            break
         mid = (lo + hi) / 2
         found = greedy(mid)
         if found is None:
@@ -105,7 +126,7 @@ def _balanced_cuts(layout: Layout, columns: int) -> np.ndarray:
             (small[None, :, 1] < places[:, None])
             & (places[:, None] < small[None, :, 1] + small[None, :, 3])
         ).sum(axis=1)
-    cut_count = _edges_across(layout, places) + SPLIT_COST * split
+    cut_count = crossing + SPLIT_COST * split
     slack = hi * SLACK
     chosen: list[float] = []
     start = top
@@ -152,16 +173,16 @@ def _fold(layout: Layout, cuts: np.ndarray) -> Layout:
     shift_y = -np.where(np.isfinite(bands[:-1]), bands[:-1], layout.bounds[1])
     shift_y += continued * TITLE_ROOM
 
-    # edges: split where they cross a cut
+    # edges: split where they cross a cut; per band, the edges leaving it (in edge order)
     pts, off = layout.edge_points, layout.edge_offsets
-    pt_band = np.searchsorted(cuts, pts[:, 1]) if len(pts) else np.zeros(0, dtype=np.int64)
     ne = len(off) - 1
-    crossing: list[list[int]] = [[] for _ in range(nb)]  # per band: edges leaving it downward
-    for k in range(ne):
-        seg = pt_band[off[k] : off[k + 1]]
-        for b in np.unique(seg[:-1][seg[1:] != seg[:-1]]).tolist():
-            crossing[b].append(k)
-
+    pt_band = np.searchsorted(cuts, pts[:, 1]) if len(pts) else np.zeros(0, dtype=np.int64)
+    edge_of = np.repeat(np.arange(ne), np.diff(off))
+    step = np.nonzero((edge_of[1:] == edge_of[:-1]) & (pt_band[1:] != pt_band[:-1]))[0]
+    step_band, step_edge = pt_band[step], edge_of[step]
+    leaving = np.unique(step_band * max(ne, 1) + step_edge)  # (band, edge) pairs, sorted
+    leaving_band = leaving // max(ne, 1)
+    lanes = np.bincount(leaving_band, minlength=nb).astype(np.float64)
     # column extents across the flow, from what stays in each band
     x_lo, x_hi = np.full(nb, np.inf), np.full(nb, -np.inf)
     y_end = np.zeros(nb)
@@ -177,7 +198,6 @@ def _fold(layout: Layout, cuts: np.ndarray) -> Layout:
         np.maximum.at(x_hi, pt_band, pts[:, 0])
     x_lo = np.where(np.isfinite(x_lo), x_lo, 0.0)
     x_hi = np.maximum(x_hi, x_lo)
-    lanes = np.array([len(c) for c in crossing], dtype=np.float64)
     gaps = COLUMN_GAP + lanes * LANE
     left = np.concatenate([[0.0], np.cumsum((x_hi - x_lo + gaps)[:-1])])
     shift_x = left - x_lo + layout.bounds[0]
@@ -203,39 +223,24 @@ def _fold(layout: Layout, cuts: np.ndarray) -> Layout:
     foot = y_end + layout.bounds[1]
 
     # edges: moved with their band; a cut edge goes round the foot and up the gap
-    lane_of = {(b, k): j for b, ks in enumerate(crossing) for j, k in enumerate(ks)}
-    head = layout.bounds[1] - MARGIN
-    new_pts: list[np.ndarray] = []
-    new_off = np.zeros(ne + 1, dtype=np.int64)
-    for k in range(ne):
-        p = pts[off[k] : off[k + 1]]
-        pb = pt_band[off[k] : off[k + 1]]
-        moved = p + np.stack([shift_x[pb], shift_y[pb]], axis=1)
-        out: list[np.ndarray] = [moved[:1]]
-        for i in range(1, len(p)):
-            a, b = int(pb[i - 1]), int(pb[i])
-            if a != b:
-                t = (cuts[a] - p[i - 1, 1]) / max(p[i, 1] - p[i - 1, 1], 1e-9)
-                xc = p[i - 1, 0] + t * (p[i, 0] - p[i - 1, 0])
-                lane = lane_of[(a, k)] * LANE
-                bottom = foot[a] + MARGIN + lane
-                side = left[a] + layout.bounds[0] + (x_hi[a] - x_lo[a]) + COLUMN_GAP / 2 + lane
-                top = head - lane
-                out.append(
-                    np.array(
-                        [
-                            [xc + shift_x[a], bottom],
-                            [side, bottom],
-                            [side, top],
-                            [moved[i, 0], top],
-                        ]
-                    )
-                )
-            out.append(moved[i : i + 1])
-        piece = np.concatenate(out)
-        new_pts.append(piece)
-        new_off[k + 1] = new_off[k] + len(piece)
-    edge_points = np.concatenate(new_pts) if new_pts else np.zeros((0, 2))
+    moved = pts + np.stack([shift_x[pt_band], shift_y[pt_band]], axis=1) if len(pts) else pts
+    first_lane = np.searchsorted(leaving_band, np.arange(nb))
+    key = step_band * max(ne, 1) + step_edge
+    lane = (np.searchsorted(leaving, key) - first_lane[step_band]) * LANE
+    p0, p1 = pts[step], pts[step + 1]
+    t = (cuts[np.minimum(step_band, len(cuts) - 1)] - p0[:, 1]) / np.maximum(
+        p1[:, 1] - p0[:, 1], 1e-9
+    )
+    xc = p0[:, 0] + t * (p1[:, 0] - p0[:, 0]) + shift_x[step_band]
+    bottom = foot[step_band] + MARGIN + lane
+    side = left[step_band] + layout.bounds[0] + (x_hi - x_lo)[step_band] + COLUMN_GAP / 2 + lane
+    top = layout.bounds[1] - MARGIN - lane
+    turn_pts = np.stack(
+        [xc, bottom, side, bottom, side, top, moved[step + 1, 0], top], axis=1
+    ).reshape(-1, 2)
+    edge_points = np.insert(moved, np.repeat(step + 1, 4), turn_pts, axis=0)
+    turns = np.bincount(step_edge, minlength=ne)
+    new_off = np.asarray(off, dtype=np.int64) + 4 * np.concatenate([[0], np.cumsum(turns)])
     return replace(
         layout,
         boxes=boxes,
