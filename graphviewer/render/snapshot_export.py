@@ -49,30 +49,38 @@ def layout_for_export(
     none is). Each folding is shaped for `fit`: the direction (`direction`, or the better of
     TB and LR) and the columns or rows that draw it largest there; "none" keeps one column
     top to bottom (or `direction`)."""
+    from graphviewer.core.layout import layout_graph
     from graphviewer.core.layout.collapse import default_collapsed, shallower_foldings
-    from graphviewer.core.layout.fit import fit_layout
+    from graphviewer.core.layout.fit import arrange
     from graphviewer.render.text import text_measurer
 
     ensure_gui_app()
     measure = text_measurer()
     directions: tuple[Direction, ...] = (direction,) if direction else ("TB", "LR")
+    laid: dict[tuple[frozenset[str], Direction], Layout] = {}
 
-    def lay_out(collapsed: frozenset[str]) -> Layout:
-        return fit_layout(snapshot.graph, snapshot.modules, collapsed, fit, directions, measure)
+    def plain(collapsed: frozenset[str], d: Direction) -> Layout:
+        if (collapsed, d) not in laid:
+            laid[(collapsed, d)] = layout_graph(
+                snapshot.graph, snapshot.modules, collapsed=collapsed, measure=measure, direction=d
+            )
+        return laid[(collapsed, d)]
+
+    def lay_out(collapsed: frozenset[str], floor: float = 0.0) -> Layout:
+        return arrange(lambda d: plain(collapsed, d), fit, directions, floor)
 
     if expand_all:
         return lay_out(frozenset())
     if depth is not None:
         return lay_out(default_collapsed(snapshot.graph, snapshot.modules, depth=depth))
-    # the window's first view, then each shallower folding until one fits
-    first: Layout | None = None
-    for folding in shallower_foldings(snapshot.graph, snapshot.modules):
-        candidate = lay_out(folding)
+    # the window's first view, then each shallower folding until one fits (a direction that
+    # cannot make a folding fit is not laid out); when none does, the first view at its best
+    foldings = shallower_foldings(snapshot.graph, snapshot.modules)
+    for folding in foldings:
+        candidate = lay_out(folding, SLIDE_MIN_SCALE if fit != "none" else 0.0)
         if _fits(candidate, fit):
             return candidate
-        first = first or candidate
-    assert first is not None
-    return first
+    return lay_out(foldings[0])
 
 
 def _fits(layout: Layout, fit: Fit) -> bool:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from graphviewer.core.layout.direction import DIRECTIONS, Direction
 from graphviewer.core.layout.place import Measure
+from graphviewer.core.layout.reach import reach
 from graphviewer.core.layout.wrap import wrapper
 from graphviewer.core.types import Layout, ModuleInfo
 
@@ -46,15 +47,17 @@ def fit_layout(
     fit: Fit,
     directions: Sequence[Direction] = DIRECTIONS,
     measure: Measure | None = None,
+    floor: float = 0.0,
 ) -> Layout:
     """`graph` folded as `collapsed`, laid out in the direction and columns (`arrange`) that
-    draw it largest on `fit`'s target."""
+    draw it largest on `fit`'s target (or, below `floor`, perhaps not the largest)."""
     from graphviewer.core.layout.engine import layout_graph
 
     return arrange(
         lambda d: layout_graph(graph, modules, collapsed=collapsed, measure=measure, direction=d),
         fit,
         directions,
+        floor,
     )
 
 
@@ -62,13 +65,16 @@ def arrange(
     lay_out: Callable[[Direction], Layout],
     fit: Fit,
     directions: Sequence[Direction] = DIRECTIONS,
+    floor: float = 0.0,
 ) -> Layout:
     """The layout among `directions` × 1..MAX_WRAP columns drawn largest on `fit`'s target.
 
     `lay_out(direction)` lays the graph out; with fit "none" the first direction is used as it
     is, and so it is for a graph of more than FIT_MAX_ITEMS items (laying it out again would
     cost seconds, and no shape makes it readable on one slide). Ties go to the first direction
-    and to fewer columns.
+    and to fewer columns. A direction after the first is laid out only when it could be drawn
+    larger than the best so far and at least at `floor` (`reach`): a caller that will reject
+    anything smaller than `floor` says so, and may then get a layout smaller than the best.
     """
     first = lay_out(directions[0])
     if fit == "none" or len(first.items) > FIT_MAX_ITEMS:
@@ -83,6 +89,10 @@ def arrange(
     for direction in directions:
         if best_scale >= enough:
             break  # drawn as large as is useful already: the other direction cannot beat it
+        if direction != directions[0]:
+            could = min(reach(first, direction, target, MAX_WRAP), enough)
+            if could <= best_scale * 1.02 or could < floor:
+                continue  # it cannot be drawn larger than what there is, or large enough
         plain = first if direction == directions[0] else lay_out(direction)
         candidate, scale = plain, size(plain)
         last = scale
