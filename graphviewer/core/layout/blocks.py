@@ -35,6 +35,9 @@ class Block:
     dst: list[int] = field(default_factory=list)
     src_port: list[int] = field(default_factory=list)
     dst_port: list[int] = field(default_factory=list)
+    # (layer, back) of its elements, once a placement worked them out: they depend on the
+    # edges alone, so the block laid out in the other direction reuses them (read-only)
+    layering: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def freeze(self) -> None:
         """Lists to arrays and lookups dropped, once built: big blocks hold far less memory."""

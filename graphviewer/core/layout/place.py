@@ -133,7 +133,9 @@ def place_block(
     if hint is not None and hint.structure != structure:
         hint = None
     if hint is None:
-        layer, back = assign_layers(n, src, dst, kind, key)
+        if block.layering is None:
+            block.layering = assign_layers(n, src, dst, kind, key)
+        layer, back = block.layering
     else:
         layer, back = hint.layer, np.empty(len(src), dtype=bool)
         back[canon] = hint.back

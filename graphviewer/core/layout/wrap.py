@@ -5,6 +5,7 @@ cut in two runs round the column's foot, up the gap beside it and into the next 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -94,14 +95,16 @@ def _balanced_cuts(
     _, y0, _, height = layout.bounds
     top, bottom = y0, y0 + height
 
+    at = places.tolist()  # ascending
+
     def greedy(limit: float) -> list[float] | None:
         chosen: list[float] = []
         start = top
         while bottom - start > limit:
-            fit = places[(places > start) & (places - start <= limit)]
-            if not len(fit) or len(chosen) >= columns - 1:
+            k = bisect_right(at, start + limit) - 1  # the furthest place a column can reach
+            if k < 0 or at[k] <= start or len(chosen) >= columns - 1:
                 return None
-            start = float(fit[-1])
+            start = at[k]
             chosen.append(start)
         return chosen
 
@@ -152,6 +155,7 @@ def _edges_across(layout: Layout, places: np.ndarray) -> np.ndarray:
 
 
 def _fold(layout: Layout, cuts: np.ndarray) -> Layout:
+    left0, top0 = layout.bounds[:2]  # where the picture starts
     bands = np.concatenate([[-np.inf], cuts, [np.inf]])
     nb = len(cuts) + 1
     boxes, gb = layout.boxes.copy(), layout.group_boxes
@@ -170,7 +174,7 @@ def _fold(layout: Layout, cuts: np.ndarray) -> Layout:
                 continued[b] += 1
             pieces.append((g, b, max(y0, bands[b]), min(y1, bands[b + 1]), 0))
     # band offsets along the flow: each band starts at 0, below its continued titles
-    shift_y = -np.where(np.isfinite(bands[:-1]), bands[:-1], layout.bounds[1])
+    shift_y = -np.where(np.isfinite(bands[:-1]), bands[:-1], top0)
     shift_y += continued * TITLE_ROOM
 
     # edges: split where they cross a cut; per band, the edges leaving it (in edge order)
@@ -200,8 +204,8 @@ def _fold(layout: Layout, cuts: np.ndarray) -> Layout:
     x_hi = np.maximum(x_hi, x_lo)
     gaps = COLUMN_GAP + lanes * LANE
     left = np.concatenate([[0.0], np.cumsum((x_hi - x_lo + gaps)[:-1])])
-    shift_x = left - x_lo + layout.bounds[0]
-    shift_y += layout.bounds[1]
+    shift_x = left - x_lo + left0
+    shift_y += top0
 
     boxes[:, 0] += shift_x[item_band]
     boxes[:, 1] += shift_y[item_band]
@@ -220,7 +224,7 @@ def _fold(layout: Layout, cuts: np.ndarray) -> Layout:
         gpaths.append(layout.group_paths[g])
         gdepths.append(int(layout.group_depths[g]))
         grows.append([gb[g, 0] + shift_x[b], top + shift_y[b], gb[g, 2], bottom - top])
-    foot = y_end + layout.bounds[1]
+    foot = y_end + top0
 
     # edges: moved with their band; a cut edge goes round the foot and up the gap
     moved = pts + np.stack([shift_x[pt_band], shift_y[pt_band]], axis=1) if len(pts) else pts
@@ -233,8 +237,8 @@ def _fold(layout: Layout, cuts: np.ndarray) -> Layout:
     )
     xc = p0[:, 0] + t * (p1[:, 0] - p0[:, 0]) + shift_x[step_band]
     bottom = foot[step_band] + MARGIN + lane
-    side = left[step_band] + layout.bounds[0] + (x_hi - x_lo)[step_band] + COLUMN_GAP / 2 + lane
-    top = layout.bounds[1] - MARGIN - lane
+    side = left[step_band] + left0 + (x_hi - x_lo)[step_band] + COLUMN_GAP / 2 + lane
+    top = top0 - MARGIN - lane
     turn_pts = np.stack(
         [xc, bottom, side, bottom, side, top, moved[step + 1, 0], top], axis=1
     ).reshape(-1, 2)
