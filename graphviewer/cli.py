@@ -226,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave histogram bins and per-unit arrays out of the JSON",
     )
     inspect.add_argument("--layout", action="store_true", help="add the graph's layout to the JSON")
+    from graphviewer.cli_shape import add_shape_options
+
+    add_shape_options(inspect, fit="none")
     _add_depth_options(inspect)
     add_compare_option(inspect)
     export = _add_export_parser(sub)
@@ -537,7 +540,8 @@ def _export_histogram(args: argparse.Namespace) -> int:
 
 
 def _layout_json(snapshot: Any, args: argparse.Namespace) -> dict[str, Any]:
-    from graphviewer.core.layout import default_collapsed, layout_graph, layout_to_json
+    from graphviewer.core.layout import default_collapsed, layout_to_json
+    from graphviewer.core.layout.fit import fit_layout
 
     depth = None if args.expand == "all" else args.depth
     collapsed = (
@@ -545,7 +549,10 @@ def _layout_json(snapshot: Any, args: argparse.Namespace) -> dict[str, Any]:
         if args.expand == "all"
         else default_collapsed(snapshot.graph, snapshot.modules, depth=depth)
     )
-    return layout_to_json(layout_graph(snapshot.graph, snapshot.modules, collapsed=collapsed))
+    directions = (args.direction,) if args.direction else ("TB", "LR")
+    return layout_to_json(
+        fit_layout(snapshot.graph, snapshot.modules, collapsed, args.fit, directions)
+    )
 
 
 def _wants_window(argv: list[str]) -> bool:

@@ -129,6 +129,21 @@ def test_inspect_json_layout(capsys: pytest.CaptureFixture[str]) -> None:
     )
     folded = json.loads(out)["layout"]
     assert len(folded["items"]) < 13  # the root's children are folded into boxes
+    assert (layout["direction"], layout["wrapped"]) == ("TB", 1)
+
+
+def test_inspect_json_layout_shaped_for_a_slide(capsys: pytest.CaptureFixture[str]) -> None:
+    cnn = str(SAMPLES / "cnn.py")
+    code, out, err = run(capsys, "inspect", cnn, "--json", "--layout", "--direction", "lr")
+    assert code == 0, err
+    across = json.loads(out)["layout"]
+    assert (across["direction"], across["wrapped"]) == ("LR", 1)
+    assert across["bounds"]["width"] > across["bounds"]["height"]
+    code, out, err = run(capsys, "inspect", cnn, "--json", "--layout", "--fit", "slide")
+    assert code == 0, err
+    slide = json.loads(out)["layout"]
+    assert slide["wrapped"] > 1  # the CNN's long chain folded into columns or rows
+    assert slide["bounds"]["width"] > slide["bounds"]["height"]  # landscape
 
 
 def test_window_without_display_is_one_clear_line(

@@ -53,6 +53,8 @@ def layout_to_json(layout: Layout) -> dict[str, Any]:
     return {
         "bounds": {"x": x, "y": y, "width": w, "height": h},
         "collapsed": sorted(layout.collapsed),
+        "direction": layout.direction,
+        "wrapped": layout.wrapped,
         "items": items,
         "groups": groups,
         "edges": edges,
