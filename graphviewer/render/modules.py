@@ -88,6 +88,17 @@ def tint(theme: Theme, category: int) -> QColor:
     return QColor(*(round(b + (f - b) * TINT) for f, b in pairs))
 
 
+def legend_card(theme: Theme) -> tuple[QColor, QColor, tuple[QColor, QColor]]:
+    """A sample folded card for a legend: (fill, frame, two share-bar colours), as a module
+    holding mostly matmuls with some activations is drawn."""
+    main = CATEGORIES.index("matmul")
+    return (
+        tint(theme, main),
+        QColor(theme.collapsed_border),
+        (theme.fill_of("matmul"), theme.fill_of("activation")),
+    )
+
+
 def paint_module_cards(
     painter: QPainter,
     rows: Sequence[Sequence[float]],

@@ -27,6 +27,7 @@ from graphviewer.core.categories import CATEGORY_LABELS
 from graphviewer.core.fake import META_SUGGESTION
 from graphviewer.core.jobs import Progress
 from graphviewer.core.types import GraphSnapshot, Mode
+from graphviewer.render.modules import legend_card
 from graphviewer.render.scene import Hit, text_measurer
 from graphviewer.render.theme import theme_named
 from graphviewer.ui import dialogs
@@ -450,7 +451,7 @@ class MainWindow(QMainWindow):
             action.setChecked(c == choice)
         fills = self.theme.category_fill
         entries = [(label, QColor(fills[cat])) for cat, label in CATEGORY_LABELS.items()]
-        self.legend.set_entries(entries, QColor(self.theme.edge))
+        self.legend.set_entries(entries, QColor(self.theme.edge), legend_card(self.theme))
 
     def _remember(self, path: Path) -> None:
         self.settings.add_recent(path)
