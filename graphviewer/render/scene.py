@@ -102,6 +102,7 @@ class GraphScene:
             self._groups.setdefault(p, []).append(g)
         self._labels: dict[int, str] = {}
         self._edge_labels: dict[int, str] = {}
+        self._label_clear: dict[int, bool] = {}  # left to right: no box in the label's way
         self._fonts = (node_font(), small_font(), group_font())
         self._init_edges()
         self._cache: dict[tuple[object, ...], QPainterPath] = {}
@@ -483,7 +484,25 @@ class GraphScene:
                 continue
             seen.add(key)
             # beside the first segment, just under the source: never on top of a box
-            painter.drawText(QPointF(x + 4, y + SMALL_FONT + 2), text)
+            if self._label_room(k, x, y, text):
+                painter.drawText(QPointF(x + 4, y + SMALL_FONT + 2), text)
+
+    def _label_room(self, k: int, x: float, y: float, text: str) -> bool:
+        """Whether edge `k`'s label fits where it is written. Top to bottom it always does
+        (under the source, across the flow); left to right it runs along the flow into the gap
+        before the next layer, and a box there would cover it: it is left out then (the
+        source's own box shows the shape too)."""
+        if self.layout.direction != "LR":
+            return True
+        clear = self._label_clear.get(k)
+        if clear is None:
+            x0 = x + 4
+            x1 = x0 + QFontMetricsF(self._fonts[1]).horizontalAdvance(text)
+            y0, y1 = y + 2, y + SMALL_FONT + 4
+            b = self._boxes
+            over = (b[:, 0] < x1) & (self._x1 > x0) & (b[:, 1] < y1) & (self._y1 > y0)
+            clear = self._label_clear[k] = not bool(over.any())
+        return clear
 
     def edge_path(self, edges: np.ndarray) -> QPainterPath:
         """One path of the polylines of `edges` (indices), e.g. to outline a selected edge."""

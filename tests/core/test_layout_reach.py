@@ -42,7 +42,9 @@ def test_reach_bounds_every_wrapping_of_the_other_direction(name: str, fit: str)
     target = TARGETS[fit]
     for depth in (None, 0, 1):
         collapsed = default_collapsed(graph, modules, depth=depth)
-        laid = {d: layout_graph(graph, modules, collapsed=collapsed, direction=d) for d in DIRECTIONS}
+        laid = {
+            d: layout_graph(graph, modules, collapsed=collapsed, direction=d) for d in DIRECTIONS
+        }
         for here in DIRECTIONS:
             for there in DIRECTIONS:
                 bound = reach(laid[here], there, target, MAX_WRAP)
