@@ -74,7 +74,7 @@ def test_layouts_of_one_graph_share_its_walk_until_it_changes() -> None:
     graph, modules = layout_transformer(3)
     forget(graph)
     collapsed = default_collapsed(graph, modules, depth=1)
-    items, blocks = items_and_blocks(graph, modules, collapsed)
+    items, _ = items_and_blocks(graph, modules, collapsed)
     assert items_and_blocks(graph, modules, collapsed)[0] is items
     tb = layout_graph(graph, modules, collapsed=collapsed)
     lr = layout_graph(graph, modules, collapsed=collapsed, direction="LR")
