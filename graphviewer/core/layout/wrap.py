@@ -236,11 +236,11 @@ def _fold(layout: Layout, cuts: np.ndarray) -> Layout:
         p1[:, 1] - p0[:, 1], 1e-9
     )
     xc = p0[:, 0] + t * (p1[:, 0] - p0[:, 0]) + shift_x[step_band]
-    bottom = foot[step_band] + MARGIN + lane
+    below = foot[step_band] + MARGIN + lane  # under the column's foot
     side = left[step_band] + left0 + (x_hi - x_lo)[step_band] + COLUMN_GAP / 2 + lane
-    top = top0 - MARGIN - lane
+    above = top0 - MARGIN - lane  # over the next column's head
     turn_pts = np.stack(
-        [xc, bottom, side, bottom, side, top, moved[step + 1, 0], top], axis=1
+        [xc, below, side, below, side, above, moved[step + 1, 0], above], axis=1
     ).reshape(-1, 2)
     edge_points = np.insert(moved, np.repeat(step + 1, 4), turn_pts, axis=0)
     turns = np.bincount(step_edge, minlength=ne)
