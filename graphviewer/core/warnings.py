@@ -275,7 +275,7 @@ def _dead_units(
     batch = st.shape[0] if st.shape else 1
     why = (
         f"(batch of {batch}: too few samples to call units dead: "
-        f"{_samples(st)} per unit, {MIN_SAMPLES} needed)"
+        f"{_count(_samples(st), 'sample')} per unit, {MIN_SAMPLES} needed)"
     )
     if not judged:
         return found, f"dead units not judged in {len(layers)} ReLU-like layers {why}"
@@ -291,6 +291,10 @@ def _samples(st: ActivationStats) -> int:
     if not st.units or not st.shape:
         return 0
     return st.shape[0] * st.shape[1] if len(st.shape) == 3 else st.shape[0]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _dead(st: ActivationStats) -> str:
