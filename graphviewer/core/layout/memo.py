@@ -23,6 +23,9 @@ from graphviewer.core.layout.items import ItemGraph, build_items
 from graphviewer.core.types import GraphNode, ModuleInfo
 
 FOLDINGS_KEPT = 6  # items and blocks of this many foldings per graph
+# Foldings with more items are not kept: laying them out takes seconds, next to which the walk
+# saved is little, and their items and blocks would hold megabytes for as long as the graph
+KEPT_MAX_ITEMS = 5_000
 
 
 @dataclass
@@ -69,9 +72,11 @@ def items_and_blocks(
     kept = entry.foldings.get(collapsed)
     if kept is None:
         items = build_items(graph, modules, collapsed, entry.graph_index)
-        kept = entry.foldings[collapsed] = (items, build_blocks(items))
-        while len(entry.foldings) > FOLDINGS_KEPT:
-            entry.foldings.popitem(last=False)
+        kept = (items, build_blocks(items))
+        if len(items.ids) <= KEPT_MAX_ITEMS:
+            entry.foldings[collapsed] = kept
+            while len(entry.foldings) > FOLDINGS_KEPT:
+                entry.foldings.popitem(last=False)
     else:
         entry.foldings.move_to_end(collapsed)
     return kept
