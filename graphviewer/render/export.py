@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdf
 from PySide6.QtSvg import QSvgGenerator
 
 from graphviewer.core.errors import Cancelled, GraphviewerError
+from graphviewer.core.gc_pause import gc_paused
 from graphviewer.core.jobs import CancelToken
 from graphviewer.render.page import Page, compose, default_title, paint_page, painted_bounds
 from graphviewer.render.png import write_banded_png
@@ -137,9 +138,18 @@ def export_graph(
     A set `cancel` raises `Cancelled` (between PNG bands, and at the latest just before the
     finished file would replace the previous one).
     """
+    with gc_paused():  # tens of thousands of labels, points and rectangles: none makes a cycle
+        return _export_graph(scene, Path(path), fmt, options or ExportOptions(), cancel)
+
+
+def _export_graph(
+    scene: GraphScene,
+    target: Path,
+    fmt: str | None,
+    options: ExportOptions,
+    cancel: CancelToken | None,
+) -> ExportResult:
     started = time.perf_counter()
-    options = options or ExportOptions()
-    target = Path(path)
     kind = format_of(target, fmt)
     scene = themed_scene(scene, options.background)
     page = page_for(scene, options)

@@ -24,7 +24,7 @@ from graphviewer.render.scene import (
     ViewState,
 )
 from graphviewer.render.state import Overlay
-from graphviewer.render.text import edge_text, label_font, small_font
+from graphviewer.render.text import label_font, small_font
 
 MARGIN = 32.0
 TITLE_PX, SUBTITLE_PX, LEGEND_PX = 22, 13, 13
@@ -67,8 +67,7 @@ def painted_bounds(scene: GraphScene) -> QRectF:
     near = np.nonzero(first[:, 0] + LABEL_REACH > rect.right())[0]
     metrics = QFontMetricsF(small_font())
     for k, (x, y) in zip(edges[near].tolist(), first[near].tolist(), strict=True):
-        src, dst = layout.items[layout.edge_src[k]], layout.items[layout.edge_dst[k]]
-        text = edge_text(scene.snapshot, src, dst)
+        text = scene.edge_label(k)  # kept by the scene for its paint
         if text:
             # as `GraphScene` writes it: baseline SMALL_FONT + 2 under the point, 4 to its right
             width = metrics.horizontalAdvance(text)

@@ -459,7 +459,8 @@ class GraphScene:
             painter.drawText(QRectF(x, top + i * line_h, w, line_h), center, line)
         painter.setFont(font)
 
-    def _edge_label(self, k: int) -> str:
+    def edge_label(self, k: int) -> str:
+        """The text written beside edge `k`'s start (its tensor's shape), or ""."""
         text = self._edge_labels.get(k)
         if text is None:
             lay = self.layout
@@ -476,7 +477,7 @@ class GraphScene:
         first = self._pts[self._off[which]].tolist()
         seen: set[tuple[int, int, str]] = set()
         for k, (x, y) in zip(which.tolist(), first, strict=True):
-            text = self._edge_label(k)
+            text = self.edge_label(k)
             if not text:
                 continue
             key = (round(x), round(y), text)

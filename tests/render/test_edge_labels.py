@@ -40,7 +40,7 @@ def _labels(scene: GraphScene) -> list[QRectF]:
     scene.paint(painter, bounds.adjusted(-20, -20, 20, 20), 1.0, ViewState())
     painter.end()
     metrics = QFontMetricsF(small_font())
-    shapes = {scene._edge_label(k) for k in range(len(scene.layout.edge_src))} - {""}
+    shapes = {scene.edge_label(k) for k in range(len(scene.layout.edge_src))} - {""}
     return [
         QRectF(x, y - metrics.ascent(), metrics.horizontalAdvance(t), metrics.ascent())
         for x, y, t in painter.texts
