@@ -9,8 +9,10 @@ and the user's source line. Both are removed when the recorder's context exits.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -69,6 +71,9 @@ class CaptureRecorder:
         self._stack: list[str] = []
         # the running calls as (path, n) frames, one tuple per call shared by all its nodes
         self._frames: list[tuple[tuple[str, int], ...]] = [()]
+        # Beside each running call: the torch frame that runs its forward and the user's line
+        # that frame runs under, where an op's walk up its stack may stop (`UserCodeFilter`).
+        self._callers: list[tuple[types.FrameType | None, SourceLoc | None]] = [(None, None)]
         self._calls: dict[str, int] = {}
         self._in_shapes: dict[str, tuple[tuple[int, ...], ...]] = {}
         self._out_shapes: dict[str, tuple[tuple[int, ...], ...]] = {}
@@ -131,6 +136,8 @@ class CaptureRecorder:
         calls = self._calls.get(path, 0)
         self._calls[path] = calls + 1
         self._frames.append((*self._frames[-1], (path, calls + 1)))
+        caller = sys._getframe(1)  # torch's frame that called this hook, then the forward
+        self._callers.append((caller, self._code.frame_location(caller, *self._callers[-1])))
         if (
             calls > 0
             and path not in self._varied
@@ -152,6 +159,7 @@ class CaptureRecorder:
         call = frame[-1][1] if frame and frame[-1][0] == path else self._calls.get(path, 1)
         if len(self._frames) > 1:
             self._frames.pop()
+            self._callers.pop()
         found = iter_tensors(output)
         if path not in self._out_shapes:
             self._out_shapes[path] = _shapes(found)
@@ -189,7 +197,8 @@ class CaptureRecorder:
     def _note(self) -> NodeNote:
         # skip=3: _note ← on_op/on_tensor ← the function mode ← the caller of the torch function
         module = self._stack[-1] if self._stack else ""
-        return NodeNote(module, self._code.caller_location(skip=3), self._frames[-1])
+        where = self._code.caller_location(3, *self._callers[-1])
+        return NodeNote(module, where, self._frames[-1])
 
     def _take(self, fn: Any, t: torch.Tensor, note: NodeNote, *, measure: bool) -> None:
         self._claim(fn, note)
