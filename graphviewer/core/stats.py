@@ -40,6 +40,18 @@ def unit_dim(ndim: int) -> int | None:
     return None
 
 
+def same_figures(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    """True when the same contiguous values in shape `a` and in shape `b` have the same
+    statistics but for the shape: the same units holding the same values (unit size and
+    everything after it), and the same histogram sample (`sample_runs` looks at the sizes)."""
+    if {d for d in a if d > 1} != {d for d in b if d > 1}:
+        return False
+    da, db = unit_dim(len(a)), unit_dim(len(b))
+    if da is None or db is None:
+        return da is None and db is None
+    return a[da] == b[db] and math.prod(a[da + 1 :]) == math.prod(b[db + 1 :])
+
+
 def _as_array(tensor: torch.Tensor) -> np.ndarray:
     """The tensor's values as a C-contiguous float32/float64 numpy array (no copy when they
     already are: the kernel reads the tensor's own memory)."""
