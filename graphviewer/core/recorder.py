@@ -9,8 +9,10 @@ and the user's source line. Both are removed when the recorder's context exits.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -23,7 +25,7 @@ from graphviewer.core.errors import Cancelled
 from graphviewer.core.integrity import WriteWatch
 from graphviewer.core.jobs import CancelToken, Progress
 from graphviewer.core.output_keys import MAX_CALLS, module_output_key
-from graphviewer.core.stats import StatsCollector
+from graphviewer.core.stats import StatsCollector, same_figures
 from graphviewer.core.types import ActivationStats, ModuleInfo, SourceLoc
 from graphviewer.core.usercode import UserCodeFilter
 
@@ -69,6 +71,9 @@ class CaptureRecorder:
         self._stack: list[str] = []
         # the running calls as (path, n) frames, one tuple per call shared by all its nodes
         self._frames: list[tuple[tuple[str, int], ...]] = [()]
+        # Beside each running call: the torch frame that runs its forward and the user's line
+        # that frame runs under, where an op's walk up its stack may stop (`UserCodeFilter`).
+        self._callers: list[tuple[types.FrameType | None, SourceLoc | None]] = [(None, None)]
         self._calls: dict[str, int] = {}
         self._in_shapes: dict[str, tuple[tuple[int, ...], ...]] = {}
         self._out_shapes: dict[str, tuple[tuple[int, ...], ...]] = {}
@@ -79,7 +84,11 @@ class CaptureRecorder:
         self._module_alias: dict[str, Any] = {}  # output key -> grad_fn sharing its stats
         self._module_first: dict[str, str] = {}  # "module:path" -> the key of its first output
         self._view_alias: dict[Any, tuple[Any, tuple[int, ...]]] = {}  # view fn -> (base fn, shape)
-        self._footprints: dict[tuple[Any, ...], tuple[Any, Any, int]] = {}  # -> fn, root, version
+        # footprint -> fn, root, version, and the shape when the measured tensor was contiguous
+        self._footprints: dict[tuple[Any, ...], tuple[Any, Any, int, tuple[int, ...] | None]] = {}
+        # view fn -> (version, address, shape) of a view whose own measurement would give its
+        # base's figures exactly (a multi-output fn such as split's is one piece of several)
+        self._view_exact: dict[Any, tuple[int, int, tuple[int, ...]]] = {}
         self._handles: list[Any] = []
         self._hookless: set[str] = set()  # module paths no hook could be put on
         self._mode: _OpRecorder | None = None
@@ -131,6 +140,8 @@ class CaptureRecorder:
         calls = self._calls.get(path, 0)
         self._calls[path] = calls + 1
         self._frames.append((*self._frames[-1], (path, calls + 1)))
+        caller = sys._getframe(1)  # torch's frame that called this hook, then the forward
+        self._callers.append((caller, self._code.frame_location(caller, *self._callers[-1])))
         if (
             calls > 0
             and path not in self._varied
@@ -152,6 +163,7 @@ class CaptureRecorder:
         call = frame[-1][1] if frame and frame[-1][0] == path else self._calls.get(path, 1)
         if len(self._frames) > 1:
             self._frames.pop()
+            self._callers.pop()
         found = iter_tensors(output)
         if path not in self._out_shapes:
             self._out_shapes[path] = _shapes(found)
@@ -166,6 +178,8 @@ class CaptureRecorder:
         fn = t.grad_fn
         if fn is not None and self._op_stat_keys.get(fn) == t._version:
             self._module_alias[key] = fn  # the same tensor an op just measured
+        elif fn is not None and self._view_exact.get(fn) == (t._version, t.data_ptr(), t.shape):
+            self._module_alias[key] = fn  # a view (Conv1D's output) of a measured tensor
         else:
             self._collector.add(key, t)
 
@@ -189,7 +203,8 @@ class CaptureRecorder:
     def _note(self) -> NodeNote:
         # skip=3: _note ← on_op/on_tensor ← the function mode ← the caller of the torch function
         module = self._stack[-1] if self._stack else ""
-        return NodeNote(module, self._code.caller_location(skip=3), self._frames[-1])
+        where = self._code.caller_location(3, *self._callers[-1])
+        return NodeNote(module, where, self._frames[-1])
 
     def _take(self, fn: Any, t: torch.Tensor, note: NodeNote, *, measure: bool) -> None:
         self._claim(fn, note)
@@ -208,12 +223,16 @@ class CaptureRecorder:
         if where is not None and root_fn is not None:
             seen = self._footprints.get(where)
             if seen is not None and seen[1] is root_fn and seen[2] == t._version:
-                self._view_alias[fn] = (seen[0], tuple(t.shape))
+                shape = tuple(t.shape)
+                self._view_alias[fn] = (seen[0], shape)
+                if seen[3] is not None and t.is_contiguous() and same_figures(seen[3], shape):
+                    self._view_exact[fn] = (t._version, t.data_ptr(), shape)
                 return
         self._collector.add(fn, t)
         self._op_stat_keys[fn] = t._version
         if where is not None and root_fn is not None:
-            self._footprints[where] = (fn, root_fn, t._version)
+            shape = tuple(t.shape) if t.is_contiguous() else None
+            self._footprints[where] = (fn, root_fn, t._version, shape)
 
     def _claim(self, root: Any, note: NodeNote) -> None:
         stack = [root]
@@ -300,6 +319,9 @@ class CaptureRecorder:
         for key, fn in self._module_alias.items():
             if fn in raw:
                 out[key] = raw[fn]
+            elif fn in self._view_alias and self._view_alias[fn][0] in raw:
+                base_fn, shape = self._view_alias[fn]
+                out[key] = replace(raw[base_fn], shape=shape)  # `same_figures`: only the shape
         for short, key in self._module_first.items():
             if key in out:
                 out[short] = out[key]

@@ -59,10 +59,11 @@ class Scan(NamedTuple):
     hist_counts: np.ndarray  # int64
     hist_edges: np.ndarray  # float64, bins + 1
     hist_total: int  # finite values the histogram counted
-    unit_nonzero: np.ndarray  # int64 per unit: values that are not zero
-    unit_sum: np.ndarray  # float64 per unit: sum of (value - shift)
-    unit_sumsq: np.ndarray  # float64 per unit: sum of (value - shift)²
-    shift: float  # what the per-unit sums are shifted by
+    # Per unit, float32 (empty where the units were too many to keep): the fraction of its
+    # values that are not zero, their mean and their population std (NaN where NaN/Inf).
+    unit_active: np.ndarray
+    unit_mean: np.ndarray
+    unit_std: np.ndarray
 
 
 @_kernel(fastmath=_FASTMATH)
@@ -70,6 +71,23 @@ def _ordered(b: Any, sign_shift: Any, mask: Any) -> Any:
     # a float's bits → an integer with the same order: negative floats flip their magnitude bits.
     # The ufuncs keep int32 as int32 (operators would widen it to int64, half the vector width).
     return np.bitwise_xor(b, np.bitwise_and(np.right_shift(b, sign_shift), mask))
+
+
+@_kernel(fastmath=_FASTMATH)
+def _key_range(krow: Any, sign_shift: Any, mask: Any, lo: Any, hi: Any) -> tuple[Any, Any]:
+    """The least and greatest ordered key of a contiguous run of keys, and `lo`/`hi` so far.
+
+    A loop of its own: beside the float64 sums, the int32 reductions would not vectorise."""
+    for i in range(krow.size):
+        k = _ordered(krow[i], sign_shift, mask)
+        lo = min(lo, k)
+        hi = max(hi, k)
+    return lo, hi
+
+
+# Rows per block of the units-last loops: their per-unit non-zero counts are int32 (a vector
+# twice as wide as int64), added to the int64 totals once a block.
+_BLOCK_ROWS = 1 << 30
 
 
 @_kernel(fastmath=_FASTMATH)
@@ -85,47 +103,66 @@ def _fast_pass(
 ) -> tuple[float, float, int, Any, Any]:
     """Shifted sum and sum of squares, zero count, extreme keys, and per unit the non-zeros,
     shifted sum and sum of squares, of an (outer, units, inner) array. Units along the last
-    axis (inner == 1) vectorise over units."""
+    axis (inner == 1): each row updates every unit elementwise (vectorised over units)."""
     outer, units, inner = x.shape
     s = 0.0
     q = 0.0
     zeros = 0
     kmin = _ordered(keys[0, 0, 0], sign_shift, mask)
     kmax = kmin
-    if inner == 1 and usum.size == units:
-        for a in range(outer):
+    if inner == 1:
+        x2 = x.reshape(outer, units)
+        k2 = keys.reshape(outer, units)
+        keep = usum.size == units
+        counts = np.zeros(units, dtype=np.int32)
+        for first in range(0, outer, _BLOCK_ROWS):
+            counts[:] = 0
+            for a in range(first, min(first + _BLOCK_ROWS, outer)):
+                row = x2[a]
+                if keep:
+                    for u in range(units):
+                        v = row[u]
+                        d = np.float64(v) - shift
+                        counts[u] += np.int32(v != 0)
+                        usum[u] += d
+                        usq[u] += d * d
+                else:  # too many units to keep their figures: non-zeros only (dead units)
+                    row_s = 0.0
+                    row_q = 0.0
+                    for u in range(units):
+                        v = row[u]
+                        d = np.float64(v) - shift
+                        counts[u] += np.int32(v != 0)
+                        row_s += d
+                        row_q += d * d
+                    s += row_s
+                    q += row_q
+                kmin, kmax = _key_range(k2[a], sign_shift, mask, kmin, kmax)
             for u in range(units):
-                v = x[a, u, 0]
-                d = np.float64(v) - shift
-                s += d
-                q += d * d
-                z = v == 0
-                zeros += z
-                nonzero[u] += not z
-                usum[u] += d
-                usq[u] += d * d
-                k = _ordered(keys[a, u, 0], sign_shift, mask)
-                kmin = min(kmin, k)
-                kmax = max(kmax, k)
-    elif inner == 1:  # too many units to keep their figures: non-zeros only (dead units)
-        for a in range(outer):
+                nonzero[u] += counts[u]
+        for u in range(units):
+            zeros += outer - nonzero[u]
+        if keep:
             for u in range(units):
-                v = x[a, u, 0]
-                d = np.float64(v) - shift
-                s += d
-                q += d * d
-                z = v == 0
-                zeros += z
-                nonzero[u] += not z
-                k = _ordered(keys[a, u, 0], sign_shift, mask)
-                kmin = min(kmin, k)
-                kmax = max(kmax, k)
-    else:
-        for a in range(outer):
-            for u in range(units):
-                row_zeros = 0
-                row_s = 0.0
-                row_q = 0.0
+                s += usum[u]
+                q += usq[u]
+        return s, q, zeros, kmin, kmax
+    long_rows = inner >= 128  # long enough to pay for a second loop over keys in cache
+    for a in range(outer):
+        for u in range(units):
+            row_zeros = 0
+            row_s = 0.0
+            row_q = 0.0
+            if long_rows:
+                row = x[a, u]
+                for i in range(inner):
+                    v = row[i]
+                    d = np.float64(v) - shift
+                    row_s += d
+                    row_q += d * d
+                    row_zeros += 1.0 if v == 0 else 0.0
+                kmin, kmax = _key_range(keys[a, u], sign_shift, mask, kmin, kmax)
+            else:
                 for i in range(inner):
                     v = x[a, u, i]
                     d = np.float64(v) - shift
@@ -135,13 +172,13 @@ def _fast_pass(
                     k = _ordered(keys[a, u, i], sign_shift, mask)
                     kmin = min(kmin, k)
                     kmax = max(kmax, k)
-                s += row_s
-                q += row_q
-                zeros += row_zeros
-                nonzero[u] += inner - row_zeros
-                if usum.size == units:
-                    usum[u] += row_s
-                    usq[u] += row_q
+            s += row_s
+            q += row_q
+            zeros += int(row_zeros)
+            nonzero[u] += inner - int(row_zeros)
+            if usum.size == units:
+                usum[u] += row_s
+                usq[u] += row_q
     return s, q, zeros, kmin, kmax
 
 
@@ -245,8 +282,26 @@ def _scan(
         for u in range(nonzero.size):
             dead += nonzero[u] == 0
     std = math.sqrt(max(spread, 0.0) / n) if n else math.nan
-    per_unit = (nonzero, usum, usq, shift)
+    per_unit = _per_unit(nonzero, usum, usq, shift, x.shape[0] * x.shape[2])
     return (n, mean, std, lo, hi, zeros, nan, inf, dead, counts, edges, total, *per_unit)
+
+
+@_kernel()
+def _per_unit(nonzero: Any, usum: Any, usq: Any, shift: float, samples: int) -> Any:
+    """Each kept unit's active fraction, mean and std (float32) from its shifted sums."""
+    kept = usum.size
+    active = np.empty(kept, dtype=np.float32)
+    mean = np.empty(kept, dtype=np.float32)
+    std = np.empty(kept, dtype=np.float32)
+    for u in range(kept):
+        m = usum[u] / samples
+        var = usq[u] / samples - m * m
+        if var < 0.0:  # rounding; NaN stays NaN
+            var = 0.0
+        active[u] = nonzero[u] / samples
+        mean[u] = m + shift
+        std[u] = math.sqrt(var)
+    return active, mean, std
 
 
 _KEY_TYPES = {

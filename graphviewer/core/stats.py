@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from graphviewer.core.dtypes import dtype_name
-from graphviewer.core.scan import Scan, summarize
+from graphviewer.core.scan import summarize
 from graphviewer.core.types import ActivationStats
 
 DEFAULT_BINS = 64
@@ -38,6 +38,18 @@ def unit_dim(ndim: int) -> int | None:
     if ndim == 3:
         return 2
     return None
+
+
+def same_figures(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    """True when the same contiguous values in shape `a` and in shape `b` have the same
+    statistics but for the shape: the same units holding the same values (unit size and
+    everything after it), and the same histogram sample (`sample_runs` looks at the sizes)."""
+    if {d for d in a if d > 1} != {d for d in b if d > 1}:
+        return False
+    da, db = unit_dim(len(a)), unit_dim(len(b))
+    if da is None or db is None:
+        return da is None and db is None
+    return a[da] == b[db] and math.prod(a[da + 1 :]) == math.prod(b[db + 1 :])
 
 
 def _as_array(tensor: torch.Tensor) -> np.ndarray:
@@ -88,7 +100,14 @@ def tensor_stats(tensor: torch.Tensor, bins: int = DEFAULT_BINS) -> ActivationSt
             units=units, hist_total=0,
         )  # fmt: skip
     got = summarize(values, dim, bins, *sample_runs(count, shape), max_units=MAX_UNITS)
-    per_unit = _per_unit(got, units, count) if 0 < units <= MAX_UNITS else {}
+    per_unit: dict[str, Any] = {}
+    if 0 < units <= MAX_UNITS:
+        per_unit = {
+            "unit_active": got.unit_active,
+            "unit_mean": got.unit_mean,
+            "unit_std": got.unit_std,
+            "unit_samples": count // units,
+        }
     return ActivationStats(
         shape=shape,
         dtype=dtype,
@@ -107,20 +126,6 @@ def tensor_stats(tensor: torch.Tensor, bins: int = DEFAULT_BINS) -> ActivationSt
         hist_total=got.hist_total,
         **per_unit,
     )
-
-
-def _per_unit(got: Scan, units: int, count: int) -> dict[str, Any]:
-    """Each unit's active fraction, mean and std from the kernel's per-unit sums."""
-    samples = count // units
-    with np.errstate(invalid="ignore", over="ignore"):  # a unit holding NaN/Inf is NaN
-        mean = got.unit_sum / samples
-        var = np.maximum(got.unit_sumsq / samples - mean * mean, 0.0)
-    return {
-        "unit_active": (got.unit_nonzero / samples).astype(np.float32),
-        "unit_mean": (mean + got.shift).astype(np.float32),
-        "unit_std": np.sqrt(var).astype(np.float32),
-        "unit_samples": samples,
-    }
 
 
 class StatsCollector:

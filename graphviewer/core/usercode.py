@@ -43,6 +43,7 @@ class UserCodeFilter:
         self._dirs = tuple(os.path.join(str(Path(d).resolve()), "") for d in source_dirs)
         self._cache: dict[str, bool] = {}
         self._by_code: dict[types.CodeType, bool] = {}  # the same verdicts, one lookup a frame
+        self._locs: dict[tuple[types.CodeType, int], SourceLoc] = {}
 
     def is_user_file(self, filename: str) -> bool:
         known = self._cache.get(filename)
@@ -61,22 +62,42 @@ class UserCodeFilter:
         self._cache[filename] = verdict
         return verdict
 
-    def frame_location(self, frame: types.FrameType | None) -> SourceLoc | None:
-        """The innermost user frame at or above `frame`, as a `SourceLoc`."""
+    def frame_location(
+        self,
+        frame: types.FrameType | None,
+        stop: types.FrameType | None = None,
+        at_stop: SourceLoc | None = None,
+    ) -> SourceLoc | None:
+        """The innermost user frame at or above `frame`, as a `SourceLoc`.
+
+        `stop`, a frame known to be above `frame` and not the user's, with `at_stop` its own
+        answer, ends the walk there: a library's forward runs dozens of frames deep, and the
+        frames above a running module call stay as they were for every op inside it."""
         by_code = self._by_code
         while frame is not None:
+            if frame is stop:
+                return at_stop
             code = frame.f_code
             verdict = by_code.get(code)
             if verdict is None:
                 verdict = by_code[code] = self.is_user_file(code.co_filename)
             if verdict:
-                return _loc(code.co_filename, frame.f_lineno, code.co_name)
+                key = (code, frame.f_lineno)
+                loc = self._locs.get(key)
+                if loc is None:
+                    loc = self._locs[key] = _loc(code.co_filename, key[1], code.co_name)
+                return loc
             frame = frame.f_back
         return None
 
-    def caller_location(self, skip: int = 1) -> SourceLoc | None:
-        """The innermost user frame of the current thread's stack."""
-        return self.frame_location(sys._getframe(skip + 1))
+    def caller_location(
+        self,
+        skip: int = 1,
+        stop: types.FrameType | None = None,
+        at_stop: SourceLoc | None = None,
+    ) -> SourceLoc | None:
+        """The innermost user frame of the current thread's stack (see `frame_location`)."""
+        return self.frame_location(sys._getframe(skip + 1), stop, at_stop)
 
     def traceback_location(self, tb: types.TracebackType | None) -> SourceLoc | None:
         """The innermost user frame of a traceback (where the user's code raised)."""

@@ -58,3 +58,54 @@ def test_reused_memory_is_measured_again() -> None:
     snap = graphviewer.capture(Reuse(), x)
     (added,) = [st for st in _stats_of(snap, "add") if st.shape == (64, 256)]
     assert added.mean == pytest.approx(float(x.detach().mean()) + 100.0, rel=1e-4)
+
+
+class Projection(nn.Module):
+    """GPT-2's Conv1D: an addmm over the flattened tokens, viewed back to (batch, seq, out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(16, 24))
+        self.bias = nn.Parameter(torch.randn(24))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        flat = torch.addmm(self.bias, x.view(-1, 16), self.weight)
+        return torch.relu(flat).view(*x.shape[:-1], 24)
+
+
+class SecondPiece(nn.Module):
+    """Returns the second piece of a split: one autograd node for pieces of other values."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x * 2.0).split(4, dim=1)[1]
+
+
+class Both(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = Projection()
+        self.piece = SecondPiece()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x).sum() + self.piece(x.flatten(0, 1)).sum()
+
+
+def test_a_module_output_viewed_from_a_measured_op_has_its_own_figures() -> None:
+    from graphviewer.core.stats import tensor_stats
+
+    torch.manual_seed(0)
+    model = Both()
+    x = torch.randn(1, 40, 16)  # batch 1: the view keeps the sizes, so the figures carry over
+    snap = graphviewer.capture(model, x)
+    with torch.no_grad():
+        projected = model.proj(x)
+        piece = model.piece(x.flatten(0, 1))
+    for path, value in (("proj", projected), ("piece", piece)):
+        got, want = snap.stats[f"module:{path}"], tensor_stats(value)
+        assert got.shape == want.shape and got.units == want.units
+        assert (got.mean, got.std, got.min, got.max) == (want.mean, want.std, want.min, want.max)
+        assert got.dead_units == want.dead_units and got.hist_counts.tolist() == (
+            want.hist_counts.tolist()
+        )
+        assert got.unit_mean is not None and want.unit_mean is not None
+        assert got.unit_mean.tolist() == want.unit_mean.tolist()
