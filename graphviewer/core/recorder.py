@@ -80,7 +80,9 @@ class CaptureRecorder:
         self._varied: set[str] = set()  # modules whose calls saw different input shapes
         self.notes: dict[Any, NodeNote] = {}
         self._collector = StatsCollector()
-        self._op_stat_keys: dict[Any, int] = {}  # grad_fn -> version of the tensor measured
+        # grad_fn -> which tensor it measured, as `_identity` (one fn makes every piece of a
+        # split: the fn alone does not tell a module's output is the piece that was measured)
+        self._op_stat_keys: dict[Any, tuple[Any, ...]] = {}
         self._module_alias: dict[str, Any] = {}  # output key -> grad_fn sharing its stats
         self._module_first: dict[str, str] = {}  # "module:path" -> the key of its first output
         self._view_alias: dict[Any, tuple[Any, tuple[int, ...]]] = {}  # view fn -> (base fn, shape)
@@ -88,7 +90,7 @@ class CaptureRecorder:
         self._footprints: dict[tuple[Any, ...], tuple[Any, Any, int, tuple[int, ...] | None]] = {}
         # view fn -> (version, address, shape) of a view whose own measurement would give its
         # base's figures exactly (a multi-output fn such as split's is one piece of several)
-        self._view_exact: dict[Any, tuple[int, int, tuple[int, ...]]] = {}
+        self._view_exact: dict[Any, tuple[Any, ...]] = {}
         self._handles: list[Any] = []
         self._hookless: set[str] = set()  # module paths no hook could be put on
         self._mode: _OpRecorder | None = None
@@ -176,9 +178,9 @@ class CaptureRecorder:
 
     def _measure_module(self, key: str, t: torch.Tensor) -> None:
         fn = t.grad_fn
-        if fn is not None and self._op_stat_keys.get(fn) == t._version:
+        if fn is not None and self._op_stat_keys.get(fn) == _identity(t):
             self._module_alias[key] = fn  # the same tensor an op just measured
-        elif fn is not None and self._view_exact.get(fn) == (t._version, t.data_ptr(), t.shape):
+        elif fn is not None and self._view_exact.get(fn) == _identity(t):
             self._module_alias[key] = fn  # a view (Conv1D's output) of a measured tensor
         else:
             self._collector.add(key, t)
@@ -226,10 +228,10 @@ class CaptureRecorder:
                 shape = tuple(t.shape)
                 self._view_alias[fn] = (seen[0], shape)
                 if seen[3] is not None and t.is_contiguous() and same_figures(seen[3], shape):
-                    self._view_exact[fn] = (t._version, t.data_ptr(), shape)
+                    self._view_exact[fn] = _identity(t)
                 return
         self._collector.add(fn, t)
-        self._op_stat_keys[fn] = t._version
+        self._op_stat_keys[fn] = _identity(t)
         if where is not None and root_fn is not None:
             shape = tuple(t.shape) if t.is_contiguous() else None
             self._footprints[where] = (fn, root_fn, t._version, shape)
@@ -389,6 +391,12 @@ def _op_name(func: Any) -> str:
     """`torch.nn.functional.linear` → "linear", `Tensor.__matmul__` → "matmul"."""
     name = str(getattr(func, "__name__", None) or func)
     return name.strip("_") or name
+
+
+def _identity(t: torch.Tensor) -> tuple[Any, ...]:
+    """Which values a tensor holds now: its version (shared with its views), where it starts,
+    its shape and strides."""
+    return (t._version, t.data_ptr(), t.shape, t.stride())
 
 
 def _footprint(t: torch.Tensor) -> tuple[Any, ...] | None:

@@ -90,16 +90,19 @@ class Both(nn.Module):
         return self.proj(x).sum() + self.piece(x.flatten(0, 1)).sum()
 
 
-def test_a_module_output_viewed_from_a_measured_op_has_its_own_figures() -> None:
+def test_a_module_output_shares_a_measurement_only_of_its_own_values() -> None:
     from graphviewer.core.stats import tensor_stats
 
     torch.manual_seed(0)
     model = Both()
-    x = torch.randn(1, 40, 16)  # batch 1: the view keeps the sizes, so the figures carry over
+    # batch 1: the view keeps the sizes, so the figures carry over; the input requires grad, so
+    # that the split's pieces all have the split's one autograd node
+    x = torch.randn(1, 40, 16, requires_grad=True)
     snap = graphviewer.capture(model, x)
     with torch.no_grad():
         projected = model.proj(x)
         piece = model.piece(x.flatten(0, 1))
+    assert piece.mean() != (x.flatten(0, 1) * 2.0)[:, :4].mean()  # not the first piece
     for path, value in (("proj", projected), ("piece", piece)):
         got, want = snap.stats[f"module:{path}"], tensor_stats(value)
         assert got.shape == want.shape and got.units == want.units
