@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/bench_export.py [--skip-dot] [--timeout 300] [--models mlp,lstm]
 
-For each model, in this process and from the same loaded model (best of --repeat runs):
+For each model, in this process and from the same loaded model, in --repeat interleaved rounds
+(times: the best round; ratios: the median of the rounds' ratios, with their range):
 - graphviewer: capture (forward + graph walk), then layout + SVG, for the view
   `graphviewer export` draws by default (folded to fit a slide) and fully expanded (the picture
   torchviz draws);
@@ -46,21 +47,23 @@ def load(name: str) -> Any:
     return ModelSpec(path=None, name="gpt2", model=gpt2(), kwargs=gpt2_input(), kind="live")
 
 
-def ours(spec: Any, snapshot: Any, expand_all: bool) -> dict[str, float]:
+def ours(spec: Any, snapshot: Any, expanded: bool) -> dict[str, float]:
     """Seconds of layout and SVG for an already captured snapshot (the graph-to-picture step),
     each run from a cold start: what the layout keeps per graph is dropped first, as a new
     `graphviewer export` process starts without it."""
     from graphviewer.core.layout.memo import forget
     from graphviewer.render.export import export_graph
+    from graphviewer.render.modules import forget_categories
     from graphviewer.render.scene import GraphScene
     from graphviewer.render.snapshot_export import layout_for_export
     from graphviewer.render.theme import theme_named
 
     forget(snapshot.graph)
+    forget_categories(snapshot.graph)
     t1 = time.perf_counter()
-    layout = layout_for_export(snapshot, expand_all=expand_all)
+    layout = layout_for_export(snapshot, expand_all=expanded)
     t2 = time.perf_counter()
-    path = OUT / f"{spec.name}-{'all' if expand_all else 'default'}.svg"
+    path = OUT / f"{spec.name}-{'all' if expanded else 'default'}.svg"
     export_graph(GraphScene(snapshot, layout, theme_named("light")), path)
     t3 = time.perf_counter()
     return {"layout": t2 - t1, "svg": t3 - t2, "items": float(len(layout.items))}
@@ -116,7 +119,8 @@ def _best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def bench_models(names: list[str], timeout: float, skip_dot: bool, repeat: int) -> None:
     print(
         "graph → SVG: graphviewer layout + SVG of a captured snapshot, against torchviz "
-        "make_dot + dot -Tsvg (best of the runs).\n'default' is what `graphviewer export` "
+        "make_dot + dot -Tsvg (interleaved rounds: best times, median ratios).\n"
+        "'default' is what `graphviewer export` "
         "draws (the deepest folding that fits a 16:9 slide); 'expanded' is every node,\n"
         "the picture torchviz draws. End to end adds capture, or torchviz's forward."
     )
@@ -126,15 +130,23 @@ def bench_models(names: list[str], timeout: float, skip_dot: bool, repeat: int) 
         spec = load(name)
         settle_loaded(collect=True)  # as `graphviewer export` and the window do after a load
         snapshot, _ = capture(spec)  # warm-up: first forward, imports, kernels
-        ours(spec, snapshot, expand_all=False)
+        ours(spec, snapshot, expanded=False)
         caps = [capture(spec) for _ in range(min(repeat, 3))]
         snapshot, t_capture = caps[-1][0], min(c[1] for c in caps)
         many = name != "lstm"
         n = repeat if many else 1
-        default = _best_of([ours(spec, snapshot, expand_all=False) for _ in range(n)])
-        expanded = _best_of([ours(spec, snapshot, expand_all=True) for _ in range(n)])
-        dot_runs = 3 if many and not skip_dot else 1
-        tv = _best_of([torchviz_dot(spec, timeout, skip_dot) for _ in range(dot_runs)])
+        # Interleaved rounds (as bench_capture does): each round times both of our pictures and
+        # torchviz back to back, so a slow spell of a shared machine hits them alike; the
+        # ratios are the medians of the rounds' ratios, the times the best of the rounds.
+        rounds = []
+        for _ in range(n):
+            default = ours(spec, snapshot, expanded=False)
+            expanded = ours(spec, snapshot, expanded=True)
+            tv = torchviz_dot(spec, timeout, skip_dot)
+            rounds.append((default, expanded, tv))
+        default = _best_of([r[0] for r in rounds])
+        expanded = _best_of([r[1] for r in rounds])
+        tv = _best_of([r[2] for r in rounds])
         dot = tv["dot"]
         dot_text = (
             f"{dot:6.2f} s" if dot is not None else "skipped" if skip_dot else f"> {timeout:.0f} s"
@@ -144,13 +156,18 @@ def bench_models(names: list[str], timeout: float, skip_dot: bool, repeat: int) 
             f"    torchviz     forward {tv['forward']:6.2f} s | make_dot {tv['make_dot']:6.3f} s"
             f" | dot {dot_text}"
         )
-        theirs = tv["make_dot"] + (dot if dot is not None else timeout)
         bound = "" if dot is not None else "≥ "
-        for label, st in (("default ", default), ("expanded", expanded)):
+
+        def theirs(t: dict[str, Any]) -> float:
+            return float(t["make_dot"] + (t["dot"] if t["dot"] is not None else timeout))
+
+        for label, which, st in (("default ", 0, default), ("expanded", 1, expanded)):
             mine = st["layout"] + st["svg"]
+            ratios = [theirs(r[2]) / (r[which]["layout"] + r[which]["svg"]) for r in rounds]
             ratio = (
-                f"ratio {bound}{theirs / mine:5.1f}×, end to end "
-                f"{bound}{(tv['forward'] + theirs) / (t_capture + mine):4.1f}×"
+                f"ratio {bound}{statistics.median(ratios):5.1f}× (rounds {min(ratios):.1f}–"
+                f"{max(ratios):.1f}×), end to end "
+                f"{bound}{(tv['forward'] + theirs(tv)) / (t_capture + mine):4.1f}×"
                 if dot is not None or not skip_dot
                 else ""
             )

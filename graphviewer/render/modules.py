@@ -4,8 +4,10 @@ a tint or bar uses)."""
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
@@ -40,20 +42,11 @@ def module_shares(snapshot: GraphSnapshot, layout: Layout) -> np.ndarray:
         path = item.removeprefix("module:")
         if path in folded:
             rows.setdefault(path, []).append(k)
-    index = {c: i for i, c in enumerate(CATEGORIES)}
-    drawn_as: dict[str, str | None] = {}  # per node module: the outermost folded one holding it
     tally: Counter[tuple[str, int]] = Counter()
-    for _, data in snapshot.graph.nodes(data=True):
-        node = data["node"]
-        module = node.module
-        path = drawn_as.get(module, "")
-        if path == "":
-            path = drawn_as[module] = _outermost(module, folded)
-        if path is None:
-            continue
-        if node.kind == "output":  # the graph's output: what op it is counts here
-            node = node._replace(kind="op")
-        tally[(path, index[op_category(node)])] += 1
+    for (module, category), count in module_categories(snapshot.graph).items():
+        path = _outermost(module, folded)
+        if path is not None:
+            tally[(path, category)] += count
     for (path, category), count in tally.items():
         counts[rows[path], category] += count
     quiet = np.array([c in QUIET for c in CATEGORIES])
@@ -61,6 +54,28 @@ def module_shares(snapshot: GraphSnapshot, layout: Layout) -> np.ndarray:
     counts[np.ix_(loud, quiet)] = 0
     total = counts.sum(axis=1, keepdims=True)
     return np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
+
+
+_by_module: weakref.WeakKeyDictionary[Any, tuple[int, Counter[tuple[str, int]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def module_categories(graph: Any) -> Counter[tuple[str, int]]:
+    """How many of `graph`'s nodes each module holds of each category (an index into
+    CATEGORIES), kept per graph while it has as many nodes (every picture of it asks)."""
+    kept = _by_module.get(graph)
+    if kept is not None and kept[0] == graph.number_of_nodes():
+        return kept[1]
+    index = {c: i for i, c in enumerate(CATEGORIES)}
+    tally: Counter[tuple[str, int]] = Counter()
+    for _, data in graph.nodes(data=True):
+        node = data["node"]
+        if node.kind == "output":  # the graph's output: what op it is counts here
+            node = node._replace(kind="op")
+        tally[(node.module, index[op_category(node)])] += 1
+    _by_module[graph] = (graph.number_of_nodes(), tally)
+    return tally
 
 
 def _outermost(module: str, folded: Mapping[str, int]) -> str | None:
@@ -139,3 +154,8 @@ def tint_categories(shares: np.ndarray, which: np.ndarray | None = None) -> set[
     """Category indices a card among `which` (all when None) shows in its tint or bar."""
     rows = shares if which is None else shares[which]
     return set(np.nonzero(rows.sum(axis=0) > 0)[0].tolist())
+
+
+def forget_categories(graph: Any) -> None:
+    """Drop `module_categories`' tally for `graph` (benchmarks time a first picture so)."""
+    _by_module.pop(graph, None)
