@@ -233,8 +233,8 @@ class CaptureRecorder:
         self._collector.add(fn, t)
         self._op_stat_keys[fn] = _identity(t)
         if where is not None and root_fn is not None:
-            shape = tuple(t.shape) if t.is_contiguous() else None
-            self._footprints[where] = (fn, root_fn, t._version, shape)
+            layout = tuple(t.shape) if t.is_contiguous() else None
+            self._footprints[where] = (fn, root_fn, t._version, layout)
 
     def _claim(self, root: Any, note: NodeNote) -> None:
         stack = [root]

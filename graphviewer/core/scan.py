@@ -150,7 +150,7 @@ def _fast_pass(
     long_rows = inner >= 128  # long enough to pay for a second loop over keys in cache
     for a in range(outer):
         for u in range(units):
-            row_zeros = 0
+            row_zeros = 0.0
             row_s = 0.0
             row_q = 0.0
             if long_rows:
