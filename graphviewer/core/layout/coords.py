@@ -13,6 +13,9 @@ import numpy as np
 
 X_PASSES = 8
 LONG_EDGE_WEIGHT = 4.0  # dummy-to-dummy segments pull harder: long edges run straight
+# Blocks of up to this many elements take the same passes element by element in Python: on a
+# handful of elements numpy's cost per call is most of the time (a module of three ops)
+SMALL_BLOCK = 48
 
 
 def assign_x(
@@ -37,6 +40,8 @@ def assign_x(
     n = len(layer)
     if n == 0:
         return np.zeros(0)
+    if start is None and n <= SMALL_BLOCK:
+        return _assign_x_small(layer, pos, width, gap, seg_src, seg_dst, seg_weight, passes)
     order = np.lexsort((pos, layer))
     lay = layer[order]
     w = width[order]
@@ -87,6 +92,82 @@ def assign_x(
     result = np.empty(n)
     result[order] = x
     return result
+
+
+def _assign_x_small(
+    layer: np.ndarray,
+    pos: np.ndarray,
+    width: np.ndarray,
+    gap: np.ndarray,
+    seg_src: np.ndarray,
+    seg_dst: np.ndarray,
+    seg_weight: np.ndarray,
+    passes: int,
+) -> np.ndarray:
+    """`assign_x` without `start`, element by element: the same arithmetic in the same order
+    (the running maxima lifted per layer as `_push_right` lifts them), so the same x."""
+    n = len(layer)
+    order = np.lexsort((pos, layer)).tolist()
+    lay = layer[order].tolist()
+    w = width[order].tolist()
+    g = gap[order].tolist()
+    seg = [0] * n  # layer number along the sorted elements
+    offsets = [0.0] * n
+    first = [0]  # where each layer starts
+    cum = 0.0
+    layer_cum = 0.0
+    for i in range(1, n):
+        if lay[i] != lay[i - 1]:
+            seg[i] = seg[i - 1] + 1
+            first.append(i)
+            layer_cum = cum  # sep is 0 at a layer's start: cum does not move
+        else:
+            seg[i] = seg[i - 1]
+            cum += (w[i] + w[i - 1]) / 2 + max(g[i], g[i - 1])
+        offsets[i] = cum - layer_cum
+    last = [*(f - 1 for f in first[1:]), n - 1]
+    span = [offsets[last[s]] for s in seg]
+    x = [offsets[i] - span[i] / 2 for i in range(n)]
+    inv = [0] * n
+    for k, i in enumerate(order):
+        inv[i] = k
+    s_src = [inv[i] for i in seg_src.tolist()]
+    s_dst = [inv[i] for i in seg_dst.tolist()]
+    weight = seg_weight.tolist()
+    counts = ([0.0] * n, [0.0] * n)
+    for a, b, wt in zip(s_src, s_dst, weight, strict=True):
+        counts[0][b] += wt
+        counts[1][a] += wt
+    top_seg = seg[-1]
+    rev = [span[n - 1 - i] - offsets[n - 1 - i] for i in range(n)]
+    rev_seg = [top_seg - seg[n - 1 - i] for i in range(n)]
+    for k in range(passes):
+        a_side, b_side = (s_src, s_dst) if k % 2 == 0 else (s_dst, s_src)
+        count = counts[k % 2]
+        pull = [0.0] * n
+        for a, b, wt in zip(a_side, b_side, weight, strict=True):
+            pull[b] += x[a] * wt
+        want = [pull[i] / max(count[i], 1e-12) if count[i] > 0 else x[i] for i in range(n)]
+        right = _running_max(want, offsets, seg)
+        left = _running_max([-v for v in reversed(want)], rev, rev_seg)
+        x = [(right[i] + -left[n - 1 - i]) / 2 for i in range(n)]
+    result = np.empty(n)
+    result[order] = x
+    return result
+
+
+def _running_max(want: list[float], offsets: list[float], seg: list[int]) -> list[float]:
+    """`_push_right` on lists: x_i = max(want_i, x_{i-1} + sep_i) within each layer."""
+    v = [want[i] - offsets[i] for i in range(len(want))]
+    big = (max(v) - min(v)) + 1.0
+    out = [0.0] * len(v)
+    best = -np.inf
+    for i, vi in enumerate(v):
+        lift = seg[i] * big
+        lifted = vi + lift
+        best = lifted if lifted > best else best
+        out[i] = (best - lift) + offsets[i]
+    return out
 
 
 def _push_right(want: np.ndarray, offsets: np.ndarray, seg_id: np.ndarray) -> np.ndarray:

@@ -94,13 +94,13 @@ def arrange(
             if could <= best_scale * 1.02 or could < floor:
                 continue  # it cannot be drawn larger than what there is, or large enough
         plain = first if direction == directions[0] else lay_out(direction)
-        candidate, scale = plain, size(plain)
+        columns_best, scale = 1, size(plain)
         last = scale
         wrap_layout = wrapper(plain)
         for columns in range(2, MAX_WRAP + 1):
             if last >= enough:
                 break
-            wrapped = wrap_layout(columns)
+            wrapped = wrap_layout(columns, routes=False)  # measured; routed once chosen
             if wrapped.wrapped < columns:
                 break  # no more places to cut
             raw = size(wrapped)
@@ -109,9 +109,9 @@ def arrange(
             last = max(last, raw)
             s = raw * SPLIT_PENALTY ** _small_splits(plain, wrapped)
             if s > scale * WRAP_GAIN:
-                candidate, scale = wrapped, s
+                columns_best, scale = columns, s
         if best is None or scale > best_scale * 1.02:
-            best, best_scale = candidate, scale
+            best, best_scale = wrap_layout(columns_best), scale
     assert best is not None
     return best
 

@@ -32,9 +32,10 @@ def wrap_layout(layout: Layout, columns: int) -> Layout:
     return wrapper(layout)(columns)
 
 
-def wrapper(layout: Layout) -> Callable[[int], Layout]:
+def wrapper(layout: Layout) -> Callable[..., Layout]:
     """`wrap_layout` of `layout` for any number of columns, with what every number shares (the
-    places to cut, the edges across each) worked out once."""
+    places to cut, the edges across each) worked out once. `wrap(columns, routes=False)` is
+    for measuring: boxes and module pieces in place, and no edge routes at all."""
     if not len(layout.items):
         return lambda columns: layout
     across = layout.direction == "LR"
@@ -42,13 +43,13 @@ def wrapper(layout: Layout) -> Callable[[int], Layout]:
     places = cut_places(flow)
     crossing = _edges_across(flow, places)
 
-    def wrap(columns: int) -> Layout:
+    def wrap(columns: int, routes: bool = True) -> Layout:
         if columns <= 1:
             return layout
         cuts = _balanced_cuts(flow, columns, places, crossing)
         if not len(cuts):
             return layout
-        folded = _fold(flow, cuts)
+        folded = _fold(flow, cuts, routes)
         return transposed(folded, "LR") if across else folded
 
     return wrap
@@ -154,7 +155,7 @@ def _edges_across(layout: Layout, places: np.ndarray) -> np.ndarray:
     return np.searchsorted(lo, places) - np.searchsorted(hi, places)
 
 
-def _fold(layout: Layout, cuts: np.ndarray) -> Layout:
+def _fold(layout: Layout, cuts: np.ndarray, routes: bool = True) -> Layout:
     left0, top0 = layout.bounds[:2]  # where the picture starts
     bands = np.concatenate([[-np.inf], cuts, [np.inf]])
     nb = len(cuts) + 1
@@ -225,6 +226,17 @@ def _fold(layout: Layout, cuts: np.ndarray) -> Layout:
         gdepths.append(int(layout.group_depths[g]))
         grows.append([gb[g, 0] + shift_x[b], top + shift_y[b], gb[g, 2], bottom - top])
     foot = y_end + top0
+    if not routes:
+        return replace(
+            layout,
+            boxes=boxes,
+            edge_points=np.zeros((0, 2)),
+            edge_offsets=np.zeros(ne + 1, dtype=np.int64),
+            group_paths=tuple(gpaths),
+            group_depths=np.array(gdepths, dtype=np.int32),
+            group_boxes=np.array(grows, dtype=np.float64).reshape(-1, 4),
+            wrapped=nb,
+        )
 
     # edges: moved with their band; a cut edge goes round the foot and up the gap
     moved = pts + np.stack([shift_x[pt_band], shift_y[pt_band]], axis=1) if len(pts) else pts
