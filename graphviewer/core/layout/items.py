@@ -63,35 +63,34 @@ def build_items(
         walked = index_graph(graph, modules)  # type: ignore[arg-type]
     node_data, tree = walked.nodes, walked.tree
     everything = "" in collapsed  # the root folded: one item
-    # by the chain's identity: the nodes of one call share one chain tuple (`call_tree`)
-    folded: dict[int, tuple[str, str, str] | None] = {}
 
     def fold(chain: tuple[tuple[str, str], ...]) -> tuple[str, str, str] | None:
         """(block name, module path, enclosing block) of the outermost folded block, if any."""
-        hit = folded.get(id(chain), ())
-        if hit == ():
-            hit = None
-            above, above_path = "", ""
-            for path, name in chain:
-                # folding a container never called itself (a ModuleDict) folds each called
-                # module in it: the paths skipped since the enclosing block count too
-                skipped = ancestor_paths(path)[len(ancestor_paths(above_path)) :]
-                if any(p in collapsed for p in skipped):
-                    hit = (name, path, above)
-                    break
-                above, above_path = name, path
-            folded[id(chain)] = hit
-        return hit  # type: ignore[return-value]
+        above, above_path = "", ""
+        for path, name in chain:
+            # folding a container never called itself (a ModuleDict) folds each called
+            # module in it: the paths skipped since the enclosing block count too
+            skipped = ancestor_paths(path)[len(ancestor_paths(above_path)) :]
+            if any(p in collapsed for p in skipped):
+                return (name, path, above)
+            above, above_path = name, path
+        return None
 
+    # once per distinct chain (the nodes of one call share theirs), then looked up per node
+    if everything:
+        hides: list[tuple[str, str, str] | None] = [("", "", "")] * len(walked.chains)
+    elif collapsed:
+        hides = [fold(chain) for chain in walked.chains]
+    else:
+        hides = [None] * len(walked.chains)
     ids: list[str] = []
     group: list[str] = []
     label: list[str] = []
     key: list[float] = []
     item_of: dict[str, int] = {}
     node_item = np.empty(len(node_data), dtype=np.int64)
-    for i, node in enumerate(node_data):
-        chain = tree.chains[i]
-        hide = ("", "", "") if everything else fold(chain) if collapsed else None
+    for i, (node, c) in enumerate(zip(node_data, walked.chain_of, strict=True)):
+        hide = hides[c]
         item_key = node.id if hide is None else collapsed_id(hide[0])
         k = item_of.get(item_key)
         if k is None:
@@ -99,6 +98,7 @@ def build_items(
             key.append(float(i))
             if hide is None:
                 ids.append(node.id)
+                chain = tree.chains[i]
                 group.append(chain[-1][1] if chain else "")
                 label.append(node_label(node))
             else:

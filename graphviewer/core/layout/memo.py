@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from graphviewer.core.layout.blocks import Compound, build_blocks
-from graphviewer.core.layout.calls import CallTree, call_tree
+from graphviewer.core.layout.calls import CallTree, Chain, call_tree
 from graphviewer.core.layout.items import ItemGraph, build_items
 from graphviewer.core.types import GraphNode, ModuleInfo
 
@@ -36,6 +36,8 @@ class GraphIndex:
     index: dict[str, int]
     tree: CallTree
     edges: np.ndarray  # (E, 2) int64
+    chains: list[Chain]  # the distinct chains of `tree`, in order of first use
+    chain_of: list[int]  # per node, its chain's place in `chains`
 
 
 @dataclass
@@ -57,7 +59,17 @@ def index_graph(graph: Any, modules: Mapping[str, ModuleInfo]) -> GraphIndex:
     num_edges = graph.number_of_edges()
     flat = (index[end] for edge in graph.edges() for end in edge)
     edges = np.fromiter(flat, dtype=np.int64, count=2 * num_edges).reshape(-1, 2)
-    return GraphIndex(nodes, index, call_tree(nodes, graph, modules, index), edges)
+    tree = call_tree(nodes, graph, modules, index)
+    place: dict[int, int] = {}  # by identity: one tuple per call (`call_tree`)
+    chains: list[Chain] = []
+    chain_of: list[int] = []
+    for chain in tree.chains:
+        k = place.get(id(chain))
+        if k is None:
+            k = place[id(chain)] = len(chains)
+            chains.append(chain)
+        chain_of.append(k)
+    return GraphIndex(nodes, index, tree, edges, chains, chain_of)
 
 
 def items_and_blocks(
