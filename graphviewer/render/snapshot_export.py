@@ -49,6 +49,19 @@ def layout_for_export(
     none is). Each folding is shaped for `fit`: the direction (`direction`, or the better of
     TB and LR) and the columns or rows that draw it largest there; "none" keeps one column
     top to bottom (or `direction`)."""
+    from graphviewer.core.gc_pause import gc_paused
+
+    with gc_paused():  # a few layouts' worth of small arrays and lists, and no cycle among them
+        return _layout_for_export(snapshot, depth, expand_all, direction, fit)
+
+
+def _layout_for_export(
+    snapshot: GraphSnapshot,
+    depth: int | None,
+    expand_all: bool,
+    direction: Direction | None,
+    fit: Fit,
+) -> Layout:
     from graphviewer.core.layout import layout_graph
     from graphviewer.core.layout.collapse import default_collapsed, shallower_foldings
     from graphviewer.core.layout.fit import arrange
