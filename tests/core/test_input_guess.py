@@ -140,3 +140,49 @@ def test_input_shape_comes_before_the_files_example_input(tmp_path: Path) -> Non
     )
     assert tuple(load_model_file(path).args[0].shape) == (4, 3)
     assert tuple(load_model_file(path, input_shape=(9, 3)).args[0].shape) == (9, 3)
+
+
+def test_an_mnist_net_is_tried_at_the_common_image_sizes(tmp_path: Path) -> None:
+    # pytorch/examples' mnist/main.py: fc1 after the convolutions takes 9216 = 64 × 12 × 12,
+    # which only a 28×28 image gives
+    path = _script(
+        tmp_path,
+        """
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = nn.Conv2d(1, 32, 3, 1)
+                self.conv2 = nn.Conv2d(32, 64, 3, 1)
+                self.fc1 = nn.Linear(9216, 128)
+
+            def forward(self, x):
+                x = F.max_pool2d(F.relu(self.conv2(F.relu(self.conv1(x)))), 2)
+                return self.fc1(torch.flatten(x, 1))
+        """,
+    )
+    spec = load_model_file(path)
+    assert tuple(spec.args[0].shape) == (1, 1, 28, 28)
+    assert "(1, 1, 28, 28)" in spec.notice
+
+
+def test_a_conv_net_no_image_size_fits_names_every_size_tried(tmp_path: Path) -> None:
+    path = _script(
+        tmp_path,
+        """
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = nn.Conv2d(3, 4, 3)
+                self.fc = nn.Linear(7, 2)
+
+            def forward(self, x):
+                return self.fc(torch.flatten(self.conv1(x), 1))
+        """,
+    )
+    with pytest.raises(NeedsInputError) as info:
+        load_model_file(path)
+    text = str(info.value)
+    assert "(1, 3, 32, 32), (1, 3, 28, 28), (1, 3, 224, 224), (1, 3, 64, 64)" in text
+    assert "mat1 and mat2" in text  # the first size's error

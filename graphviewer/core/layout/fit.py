@@ -47,17 +47,15 @@ def fit_layout(
     fit: Fit,
     directions: Sequence[Direction] = DIRECTIONS,
     measure: Measure | None = None,
-    floor: float = 0.0,
 ) -> Layout:
     """`graph` folded as `collapsed`, laid out in the direction and columns (`arrange`) that
-    draw it largest on `fit`'s target (or, below `floor`, perhaps not the largest)."""
+    draw it largest on `fit`'s target."""
     from graphviewer.core.layout.engine import layout_graph
 
     return arrange(
         lambda d: layout_graph(graph, modules, collapsed=collapsed, measure=measure, direction=d),
         fit,
         directions,
-        floor,
     )
 
 

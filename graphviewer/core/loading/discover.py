@@ -350,13 +350,21 @@ def guessed_input(model: nn.Module, cancel: CancelToken) -> tuple[Inputs | None,
     guess = guess_input(model)
     if guess is None:
         return None, ""
-    shape, dtype, source = guess
-    cancel.raise_if_cancelled()
-    inputs: Inputs = (make_input(shape, dtype),), {}
-    problem = try_call(model, inputs)
-    shown = ", ".join(str(d) for d in shape)
-    if problem:
-        return None, f"tried a random input of shape ({shown}) from {source}: {problem}"
+    first, dtype, source = guess
+    shapes = _image_sizes(first) if "Conv2d" in source else [first]
+    problem = ""
+    for shape in shapes:
+        cancel.raise_if_cancelled()
+        inputs: Inputs = (make_input(shape, dtype),), {}
+        failed = try_call(model, inputs)
+        if not failed:
+            break
+        problem = problem or failed  # the first size's error says most
+    else:
+        tried = ", ".join(f"({_shown(s)})" for s in shapes)
+        what = "a random input of shape" if len(shapes) == 1 else "random inputs of shapes"
+        return None, f"tried {what} {tried} from {source}: {problem}"
+    shown = _shown(shape)
     kind = "a random" if dtype == "float32" else f"an all-zero {dtype}"
     return inputs, (
         f"{GUESSED_INPUT}: used {kind} tensor of shape ({shown}), guessed from "
@@ -364,11 +372,23 @@ def guessed_input(model: nn.Module, cancel: CancelToken) -> tuple[Inputs | None,
     )
 
 
+def _image_sizes(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """`shape` (batch, channels, h, w) at the image sizes models are commonly built for, the
+    guessed one first: a classifier's first Linear after the convolutions fixes one."""
+    sides = dict.fromkeys((shape[2], *IMAGE_SIDES))
+    return [(shape[0], shape[1], side, side) for side in sides]
+
+
+def _shown(shape: tuple[int, ...]) -> str:
+    return ", ".join(str(d) for d in shape)
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 _CONV_SPATIAL = {"Conv1d": (64,), "Conv2d": (32, 32), "Conv3d": (16, 16, 16)}
+IMAGE_SIDES = (28, 224, 64)  # after 32 (CIFAR): MNIST, ImageNet, and one between
 
 
 def needs_input(name: str, model: nn.Module, problem: str = "") -> NeedsInputError:
