@@ -104,6 +104,7 @@ class GraphScene:
         self._edge_labels: dict[int, str] = {}
         self._label_clear: dict[int, bool] = {}  # left to right: no box in the label's way
         self._fonts = (node_font(), small_font(), group_font())
+        self._small_metrics = QFontMetricsF(self._fonts[1])
         self._init_edges()
         self._cache: dict[tuple[object, ...], QPainterPath] = {}
         self._min_text = MIN_TEXT_PX
@@ -498,7 +499,7 @@ class GraphScene:
         clear = self._label_clear.get(k)
         if clear is None:
             x0 = x + 4
-            x1 = x0 + QFontMetricsF(self._fonts[1]).horizontalAdvance(text)
+            x1 = x0 + self._small_metrics.horizontalAdvance(text)
             y0, y1 = y + 2, y + SMALL_FONT + 4
             b = self._boxes
             over = (b[:, 0] < x1) & (self._x1 > x0) & (b[:, 1] < y1) & (self._y1 > y0)

@@ -49,18 +49,12 @@ class ItemGraph:
 
 
 def build_items(
-    graph: object,
+    walked: GraphIndex,
     modules: Mapping[str, ModuleInfo],
     collapsed: Collection[str],
-    walked: GraphIndex | None = None,
 ) -> ItemGraph:
-    """Collapse `graph` (a DiGraph with a GraphNode under "node") into items, edges and stubs;
-    `walked` is the graph's `index_graph`, when the caller has it."""
-    from graphviewer.core.layout.memo import index_graph
-
+    """Collapse a graph, as walked by `memo.index_graph`, into items, edges and stubs."""
     collapsed = frozenset(collapsed)
-    if walked is None:
-        walked = index_graph(graph, modules)  # type: ignore[arg-type]
     node_data, tree = walked.nodes, walked.tree
     everything = "" in collapsed  # the root folded: one item
 

@@ -30,10 +30,9 @@ KEPT_MAX_ITEMS = 5_000
 
 @dataclass
 class GraphIndex:
-    """A graph's nodes in creation order, their positions, call tree and edges (as positions)."""
+    """A graph's nodes in creation order, their call tree, and its edges (as node positions)."""
 
     nodes: list[GraphNode]
-    index: dict[str, int]
     tree: CallTree
     edges: np.ndarray  # (E, 2) int64
     chains: list[Chain]  # the distinct chains of `tree`, in order of first use
@@ -69,7 +68,7 @@ def index_graph(graph: Any, modules: Mapping[str, ModuleInfo]) -> GraphIndex:
             k = place[id(chain)] = len(chains)
             chains.append(chain)
         chain_of.append(k)
-    return GraphIndex(nodes, index, tree, edges, chains, chain_of)
+    return GraphIndex(nodes, tree, edges, chains, chain_of)
 
 
 def items_and_blocks(
@@ -79,11 +78,11 @@ def items_and_blocks(
     entry when it has one (both are read-only to their users)."""
     entry = _entry(graph, modules)
     if entry is None:
-        items = build_items(graph, modules, collapsed, index_graph(graph, modules))
+        items = build_items(index_graph(graph, modules), modules, collapsed)
         return items, build_blocks(items)
     kept = entry.foldings.get(collapsed)
     if kept is None:
-        items = build_items(graph, modules, collapsed, entry.graph_index)
+        items = build_items(entry.graph_index, modules, collapsed)
         kept = (items, build_blocks(items))
         if len(items.ids) <= KEPT_MAX_ITEMS:
             entry.foldings[collapsed] = kept
